@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, skipping each step whose result is already present.
+# Route for wasm32 follows ../shared/TOOLCHAIN.md: rustup's target when it can be had, else Debian's
+# rustc-web with a wasm32 standard library built once from Debian's library source.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+WASM_PACK_VERSION=0.15.1
+log() { printf '[setup] %s\n' "$*" >&2; }
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+apt_missing=()
+for p in rustc-web cargo-web rust-web-src lld-22 binaryen chromium chromium-driver; do
+  dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
+done
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  log "apt-get install ${apt_missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+
+# wasm32 standard library for Debian's rustc (fixed sysroot /usr).
+sysroot_lib=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+stamp="$sysroot_lib/.built-for-$(/usr/bin/rustc --version | tr -c 'a-zA-Z0-9.\n' '_')"
+if [ ! -f "$stamp" ]; then
+  log "building the wasm32 standard library from Debian's rust-web-src (about a minute)"
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/src" && echo 'fn main() {}' > "$tmp/src/main.rs"
+  printf '[package]\nname = "stdbuild"\nversion = "0.0.0"\nedition = "2021"\n[profile.release]\npanic = "abort"\n' > "$tmp/Cargo.toml"
+  (cd "$tmp" && PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
+    cargo build -q --release --target wasm32-unknown-unknown \
+    -Zbuild-std=std,panic_abort,panic_unwind,test,proc_macro)
+  $SUDO mkdir -p "$sysroot_lib"
+  $SUDO rm -f "$sysroot_lib"/*.rlib
+  find "$tmp/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libstdbuild*' -exec $SUDO cp {} "$sysroot_lib/" \;
+  $SUDO touch "$stamp"
+  rm -rf "$tmp"
+fi
+
+have_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qF "$2"; }
+if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes)"
+  cargo install -q --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if ! have_version wasm-pack "$WASM_PACK_VERSION"; then
+  log "cargo install wasm-pack $WASM_PACK_VERSION (about 2 minutes)"
+  cargo install -q --force wasm-pack --locked --version "$WASM_PACK_VERSION"
+fi
+
+# npm tools for the JS tests (playwright-core, vite, typescript), installed from the lockfile.
+if [ -f tests/js/package-lock.json ]; then
+  if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.package-lock.json 2>/dev/null; then
+    log "npm ci in tests/js"
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+log "toolchain ready"
