@@ -1,0 +1,355 @@
+//! Checking the caller's arguments and building the request URL, before anything is sent.
+
+use std::fmt;
+
+/// Longest service principal id or job id accepted, in characters. Real ids are at most ~110.
+pub const MAX_ID_CHARS: usize = 256;
+/// Longest access token accepted, in bytes (real Entra tokens are 1-4 KB).
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// An argument the call refuses before sending anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidArgument {
+    /// The argument's name as the caller knows it, e.g. `servicePrincipalId` or `options.apiVersion`.
+    pub argument: &'static str,
+    /// What is wrong with it; never contains a token.
+    pub message: String,
+}
+
+impl InvalidArgument {
+    pub fn new(argument: &'static str, message: impl Into<String>) -> Self {
+        Self { argument, message: message.into() }
+    }
+}
+
+impl fmt::Display for InvalidArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Graph API version; the paths are the same in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiVersion {
+    #[default]
+    Beta,
+    V1,
+}
+
+impl ApiVersion {
+    pub fn parse(value: &str) -> Result<Self, InvalidArgument> {
+        match value {
+            "beta" => Ok(Self::Beta),
+            "v1.0" => Ok(Self::V1),
+            _ => Err(InvalidArgument::new(
+                "options.apiVersion",
+                "options.apiVersion must be \"beta\" or \"v1.0\"",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Beta => "beta",
+            Self::V1 => "v1.0",
+        }
+    }
+}
+
+/// A national cloud, as a shorthand for its Graph root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Global,
+    UsGov,
+    UsGovDoD,
+    China,
+}
+
+impl Cloud {
+    pub fn parse(value: &str) -> Result<Self, InvalidArgument> {
+        match value {
+            "global" => Ok(Self::Global),
+            "usGov" => Ok(Self::UsGov),
+            "usGovDoD" => Ok(Self::UsGovDoD),
+            "china" => Ok(Self::China),
+            _ => Err(InvalidArgument::new(
+                "options.cloud",
+                "options.cloud must be \"global\", \"usGov\", \"usGovDoD\" or \"china\"",
+            )),
+        }
+    }
+
+    pub fn root(self) -> &'static str {
+        match self {
+            Self::Global => "https://graph.microsoft.com",
+            Self::UsGov => "https://graph.microsoft.us",
+            Self::UsGovDoD => "https://dod-graph.microsoft.us",
+            Self::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+}
+
+/// Default Graph root.
+pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com";
+
+/// Picks the Graph root from `baseUrl` and `cloud`; giving both is refused.
+pub fn resolve_base_url(base_url: Option<&str>, cloud: Option<&str>) -> Result<String, InvalidArgument> {
+    match (base_url, cloud) {
+        (Some(_), Some(_)) => Err(InvalidArgument::new(
+            "options.cloud",
+            "give options.baseUrl or options.cloud, not both",
+        )),
+        (None, Some(c)) => Ok(Cloud::parse(c)?.root().to_owned()),
+        (Some(b), None) => normalize_base_url(b),
+        (None, None) => Ok(DEFAULT_BASE_URL.to_owned()),
+    }
+}
+
+/// Accepts `http(s)://host[:port][/path]`, drops trailing slashes; refuses queries, fragments,
+/// credentials, whitespace and control characters, which would silently change the URL called.
+pub fn normalize_base_url(value: &str) -> Result<String, InvalidArgument> {
+    let bad = |why: &str| {
+        Err(InvalidArgument::new(
+            "options.baseUrl",
+            format!("options.baseUrl {why}"),
+        ))
+    };
+    let rest = if let Some(r) = strip_prefix_ignore_case(value, "https://") {
+        r
+    } else if let Some(r) = strip_prefix_ignore_case(value, "http://") {
+        r
+    } else {
+        return bad("must start with https:// or http://");
+    };
+    if value.len() > 2048 {
+        return bad("is longer than 2048 characters");
+    }
+    if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return bad("must not contain whitespace or control characters");
+    }
+    if value.contains(['?', '#']) {
+        return bad("must not contain a query or a fragment");
+    }
+    if value.contains('\\') {
+        return bad("must not contain backslashes");
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.is_empty() {
+        return bad("has no host");
+    }
+    if authority.contains('@') {
+        return bad("must not contain credentials");
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+}
+
+/// Refuses tokens that are empty, too long, or would corrupt or fail the Authorization header.
+pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
+    if token.trim().is_empty() {
+        return Err(InvalidArgument::new(argument, format!("{argument} is empty")));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} is longer than {MAX_TOKEN_BYTES} bytes"),
+        ));
+    }
+    if token.chars().any(|c| c.is_control()) {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} contains a control character (such as CR or LF)"),
+        ));
+    }
+    if !token.is_ascii() {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} contains a non-ASCII character; access tokens are ASCII"),
+        ));
+    }
+    if token.trim() != token || token.contains(' ') {
+        if strip_prefix_ignore_case(token, "bearer ").is_some() {
+            return Err(InvalidArgument::new(
+                argument,
+                format!("{argument} must be the bare access token, without the \"Bearer \" prefix"),
+            ));
+        }
+        return Err(InvalidArgument::new(argument, format!("{argument} contains spaces")));
+    }
+    Ok(())
+}
+
+/// Refuses ids that are empty, whitespace, too long, contain control characters, or are the
+/// dot segments `.` and `..`, which URL parsers remove even when percent-encoded.
+pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgument> {
+    if id.trim().is_empty() {
+        return Err(InvalidArgument::new(argument, format!("{argument} is empty")));
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} is longer than {MAX_ID_CHARS} characters"),
+        ));
+    }
+    if id.chars().any(|c| c.is_control()) {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} contains a control character"),
+        ));
+    }
+    if id == "." || id == ".." {
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} must not be \".\" or \"..\""),
+        ));
+    }
+    Ok(())
+}
+
+/// A client-request-id must be a usable header value; Graph expects a GUID but echoes any.
+pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidArgument::new(
+            "options.clientRequestId",
+            "options.clientRequestId must be 1-128 visible ASCII characters (a GUID is best)",
+        ))
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so the value stays one path segment.
+pub fn encode_segment(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+/// `{base}/{version}/servicePrincipals/{id}/synchronization/jobs/{jobId}/start`, ids encoded.
+pub fn start_url(base_url: &str, version: ApiVersion, service_principal_id: &str, job_id: &str) -> String {
+    format!(
+        "{}/{}/servicePrincipals/{}/synchronization/jobs/{}/start",
+        base_url,
+        version.as_str(),
+        encode_segment(service_principal_id),
+        encode_segment(job_id)
+    )
+}
+
+/// The scope an `@azure/identity` credential is asked for: `{root}/.default` of the Graph root.
+pub fn default_scope(base_url: &str) -> String {
+    format!("{base_url}/.default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_start_url_for_both_versions() {
+        let sp = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";
+        let job = "salesforce.e4bbf44533ea4eabb17027f3a92e92aa";
+        assert_eq!(
+            start_url("https://graph.microsoft.com", ApiVersion::Beta, sp, job),
+            format!("https://graph.microsoft.com/beta/servicePrincipals/{sp}/synchronization/jobs/{job}/start")
+        );
+        assert_eq!(
+            start_url("http://127.0.0.1:9", ApiVersion::V1, sp, job),
+            format!("http://127.0.0.1:9/v1.0/servicePrincipals/{sp}/synchronization/jobs/{job}/start")
+        );
+    }
+
+    #[test]
+    fn adversarial_ids_stay_one_segment() {
+        for (id, want) in [
+            ("../x", "..%2Fx"),
+            ("a/b", "a%2Fb"),
+            ("?", "%3F"),
+            ("#", "%23"),
+            ("%2F", "%252F"),
+            ("a b", "a%20b"),
+            ("é", "%C3%A9"),
+            ("AppTemplate.abc.7c1d9f4e-3b2a", "AppTemplate.abc.7c1d9f4e-3b2a"),
+        ] {
+            assert_eq!(encode_segment(id), want, "{id}");
+            let enc = encode_segment(id);
+            assert!(!enc.contains(['/', '?', '#', ' ']));
+        }
+    }
+
+    #[test]
+    fn refuses_bad_ids() {
+        for id in ["", "   ", "\t", ".", "..", "a\nb", "a\u{0}b"] {
+            let e = validate_id("jobId", id).unwrap_err();
+            assert_eq!(e.argument, "jobId");
+        }
+        assert!(validate_id("jobId", &"x".repeat(MAX_ID_CHARS)).is_ok());
+        assert!(validate_id("jobId", &"x".repeat(MAX_ID_CHARS + 1)).is_err());
+        assert!(validate_id("jobId", &"é".repeat(MAX_ID_CHARS)).is_ok());
+        assert!(validate_id("jobId", "...").is_ok());
+    }
+
+    #[test]
+    fn refuses_bad_tokens_without_echoing_them() {
+        for t in ["", "  ", "abc\r\nX-Injected: 1", "abc\n", "tok\u{7f}", "t\u{e9}st", "Bearer eyJ0", " eyJ0", "a b"] {
+            let e = validate_token("token", t).unwrap_err();
+            assert_eq!(e.argument, "token");
+            if t.trim().len() > 2 {
+                assert!(!e.message.contains(t.trim()), "{}", e.message);
+            }
+        }
+        assert!(validate_token("token", "eyJ0eXAi.eyJhdWQi.c2ln-_").is_ok());
+        assert!(validate_token("token", &"a".repeat(MAX_TOKEN_BYTES + 1)).is_err());
+        assert!(validate_token("token", "Bearer x").unwrap_err().message.contains("Bearer"));
+    }
+
+    #[test]
+    fn base_url_rules() {
+        assert_eq!(normalize_base_url("https://graph.microsoft.com/").unwrap(), "https://graph.microsoft.com");
+        assert_eq!(normalize_base_url("http://127.0.0.1:8080//").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(normalize_base_url("HTTPS://proxy.example/graph").unwrap(), "HTTPS://proxy.example/graph");
+        for bad in ["graph.microsoft.com", "ftp://x", "https://", "https:///x", "https://a?b", "https://a#b",
+                    "https://u:p@host", "https://a b", "https://a\n", "javascript:alert(1)", "https://a\\b"] {
+            assert_eq!(normalize_base_url(bad).unwrap_err().argument, "options.baseUrl", "{bad}");
+        }
+    }
+
+    #[test]
+    fn clouds_and_versions() {
+        assert_eq!(resolve_base_url(None, None).unwrap(), DEFAULT_BASE_URL);
+        assert_eq!(resolve_base_url(None, Some("usGov")).unwrap(), "https://graph.microsoft.us");
+        assert_eq!(resolve_base_url(None, Some("usGovDoD")).unwrap(), "https://dod-graph.microsoft.us");
+        assert_eq!(resolve_base_url(None, Some("china")).unwrap(), "https://microsoftgraph.chinacloudapi.cn");
+        assert_eq!(resolve_base_url(None, Some("global")).unwrap(), "https://graph.microsoft.com");
+        assert_eq!(resolve_base_url(None, Some("mars")).unwrap_err().argument, "options.cloud");
+        assert_eq!(resolve_base_url(Some("https://a"), Some("china")).unwrap_err().argument, "options.cloud");
+        assert_eq!(ApiVersion::parse("v1.0").unwrap(), ApiVersion::V1);
+        assert!(ApiVersion::parse("v1").is_err());
+        assert!(ApiVersion::parse("Beta").is_err());
+        assert_eq!(default_scope("https://graph.microsoft.us"), "https://graph.microsoft.us/.default");
+    }
+
+    #[test]
+    fn client_request_id_rules() {
+        assert!(validate_client_request_id("e70c5c1b-0000-4000-8000-000000000000").is_ok());
+        for bad in ["", "a b", "a\r\n", "é", &"x".repeat(129)] {
+            assert!(validate_client_request_id(bad).is_err());
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The `Retry-After` header: integer seconds, fractional seconds (`2.128`) or an HTTP date.
+
+/// Longest wait we believe a server means (one day); anything longer is treated as this.
+pub const MAX_RETRY_AFTER_MS: f64 = 86_400_000.0;
+
+/// Milliseconds to wait, or `None` if the value is not a valid Retry-After.
+/// `reference_ms` is the response's `Date` (else the local clock) for the HTTP-date form;
+/// `parse_http_date` is the platform's `Date.parse`.
+pub fn parse(value: &str, reference_ms: f64, parse_http_date: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let numeric = v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if numeric {
+        if v.starts_with('.') || v.ends_with('.') || v.matches('.').count() > 1 {
+            return None;
+        }
+        let secs: f64 = v.parse().ok()?;
+        return Some((secs * 1000.0).ceil().min(MAX_RETRY_AFTER_MS));
+    }
+    // A date needs letters (a weekday or month name); this also keeps Date.parse away from "-5" etc.
+    if !v.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let at = parse_http_date(v).filter(|t| t.is_finite())?;
+    Some((at - reference_ms).clamp(0.0, MAX_RETRY_AFTER_MS).ceil())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Option<f64> {
+        (s == "Wed, 21 Oct 2015 07:28:00 GMT").then_some(1_445_412_480_000.0)
+    }
+
+    #[test]
+    fn seconds_in_all_forms() {
+        assert_eq!(parse("2", 0.0, &date), Some(2000.0));
+        assert_eq!(parse(" 0 ", 0.0, &date), Some(0.0));
+        assert_eq!(parse("2.128", 0.0, &date), Some(2128.0));
+        assert_eq!(parse("0.0001", 0.0, &date), Some(1.0));
+        assert_eq!(parse("99999999999", 0.0, &date), Some(MAX_RETRY_AFTER_MS));
+    }
+
+    #[test]
+    fn http_dates_relative_to_the_reference() {
+        let t = 1_445_412_480_000.0;
+        assert_eq!(parse("Wed, 21 Oct 2015 07:28:00 GMT", t - 5000.0, &date), Some(5000.0));
+        assert_eq!(parse("Wed, 21 Oct 2015 07:28:00 GMT", t + 5000.0, &date), Some(0.0));
+    }
+
+    #[test]
+    fn garbage_is_not_a_retry_after() {
+        for v in ["", "-1", "1e3", "soon", ".5", "5.", "1.2.3", "NaN", "Infinity", "0x10", "+3"] {
+            assert_eq!(parse(v, 0.0, &date), None, "{v}");
+        }
+    }
+}
