@@ -1,0 +1,146 @@
+//! Command line: `graph-emulator [--bind IP] [--port N] [--seed FILE] [--token VALUE[:scope,...]]... [--quiet]`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::seed::TokenGrant;
+
+pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--quiet]
+
+A local Microsoft Graph for synchronization jobs.
+  --bind IP         address to listen on (default 127.0.0.1)
+  --port N          port to listen on; 0 picks a free one (default 0)
+  --seed FILE       tenant to serve instead of the built-in one (same format as src/seed.json)
+  --token V[:S,..]  accept bearer token V with scopes S (default Synchronization.ReadWrite.All); repeatable
+  --quiet           no log lines on stderr
+The first stdout line is `listening on http://IP:PORT`.";
+
+/// Parsed options.
+#[derive(Debug, PartialEq)]
+pub struct Options {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub seed: Option<PathBuf>,
+    pub tokens: Vec<TokenGrant>,
+    pub quiet: bool,
+    pub help: bool,
+}
+
+/// Parses `--name value` and `--name=value` forms.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String> {
+    let mut options = Options {
+        bind: IpAddr::from([127, 0, 0, 1]),
+        port: 0,
+        seed: None,
+        tokens: Vec::new(),
+        quiet: false,
+        help: false,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => {
+                (name.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs {what}"))
+        };
+        match name.as_str() {
+            "--bind" => {
+                let text = value("an IP address")?;
+                options.bind = text
+                    .parse()
+                    .map_err(|_| format!("--bind: '{text}' is not an IP address"))?;
+            }
+            "--port" => {
+                let text = value("a port number")?;
+                options.port = text
+                    .parse()
+                    .map_err(|_| format!("--port: '{text}' is not a port number (0-65535)"))?;
+            }
+            "--seed" => options.seed = Some(PathBuf::from(value("a file")?)),
+            "--token" => options
+                .tokens
+                .push(parse_token(&value("VALUE[:scope,...]")?)?),
+            "--quiet" | "-q" => options.quiet = true,
+            "--help" | "-h" => options.help = true,
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    Ok(options)
+}
+
+/// `VALUE[:scope,scope...]`; without scopes, `Synchronization.ReadWrite.All`.
+fn parse_token(text: &str) -> Result<TokenGrant, String> {
+    let (token, scopes) = match text.split_once(':') {
+        Some((token, scopes)) => (
+            token,
+            scopes
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        None => (text, vec!["Synchronization.ReadWrite.All".to_owned()]),
+    };
+    // The message never repeats the token itself: logs must not carry secrets.
+    if token.is_empty() || token.chars().any(char::is_whitespace) {
+        return Err("--token: the token value must be non-empty without whitespace".to_owned());
+    }
+    Ok(TokenGrant {
+        token: token.to_owned(),
+        scopes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_all_options() {
+        let o = parse(args(&[
+            "--port",
+            "8080",
+            "--bind=127.0.0.2",
+            "--seed",
+            "s.json",
+            "--token",
+            "a",
+            "--token",
+            "b:Synchronization.Read.All,User.Read",
+            "--quiet",
+        ]))
+        .unwrap();
+        assert_eq!(o.port, 8080);
+        assert_eq!(o.bind.to_string(), "127.0.0.2");
+        assert_eq!(o.seed, Some(PathBuf::from("s.json")));
+        assert_eq!(o.tokens[0].scopes, ["Synchronization.ReadWrite.All"]);
+        assert_eq!(
+            o.tokens[1].scopes,
+            ["Synchronization.Read.All", "User.Read"]
+        );
+        assert!(o.quiet);
+        let o = parse(args(&[])).unwrap();
+        assert_eq!((o.bind.to_string(), o.port), ("127.0.0.1".to_owned(), 0));
+    }
+
+    #[test]
+    fn rejects_bad_options_without_echoing_tokens() {
+        assert!(parse(args(&["--port", "x"])).is_err());
+        assert!(parse(args(&["--port"])).is_err());
+        assert!(parse(args(&["--what"])).is_err());
+        let err = parse(args(&["--token", ":Scope"])).unwrap_err();
+        assert!(!err.contains("Scope"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The control API under `/_emulator/`: reset, faults, throttling, job states, tokens, recordings.
+
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::Grants;
+use crate::model::{JobStatusCode, QuarantineReason};
+use crate::respond::Reply;
+use crate::server::App;
+use crate::store::Tenant;
+use crate::sync::lock;
+use crate::throttle::Limits;
+
+/// Deserializes a control body; the error names the JSON path at fault.
+pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            format!("invalid JSON body: {}", e.into_inner())
+        } else {
+            format!("invalid JSON body at {path}: {}", e.into_inner())
+        }
+    })
+}
+
+fn bad_request(message: String) -> Reply {
+    Reply::error(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn json_reply(status: StatusCode, value: &Value) -> Reply {
+    Reply::json(status, serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn method_not_allowed(allow: &'static str) -> Reply {
+    Reply::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+    )
+    .with_header(
+        hyper::header::ALLOW,
+        hyper::header::HeaderValue::from_static(allow),
+    )
+}
+
+/// Handles `/_emulator/...`; `path` is the raw path, `query` the raw query string.
+pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body: &[u8]) -> Reply {
+    let segs = crate::graph::segments(path);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match (segs.as_slice(), method) {
+        (["_emulator", "health"], &Method::GET) => {
+            json_reply(StatusCode::OK, &serde_json::json!({"ok": true}))
+        }
+        (["_emulator", "health"], _) => method_not_allowed("GET"),
+        (["_emulator", "reset"], &Method::POST) => {
+            *lock(&app.tenant) = Tenant::new(&app.seed.service_principals);
+            app.faults.clear();
+            app.throttle.configure(None);
+            app.tokens.clear_runtime();
+            app.recorder.clear(true);
+            Reply::no_content()
+        }
+        (["_emulator", "reset"], _) => method_not_allowed("POST"),
+        (["_emulator", "faults"], &Method::POST) => match crate::faults::parse_request(body) {
+            Ok(request) => {
+                app.faults.push(request);
+                let id = uuid::Uuid::new_v4().to_string();
+                json_reply(StatusCode::CREATED, &serde_json::json!({ "id": id }))
+            }
+            Err(message) => bad_request(message),
+        },
+        (["_emulator", "faults"], &Method::DELETE) => {
+            app.faults.clear();
+            Reply::no_content()
+        }
+        (["_emulator", "faults"], _) => method_not_allowed("POST, DELETE"),
+        (["_emulator", "throttle"], &Method::POST) => match throttle_limits(body) {
+            Ok(limits) => {
+                app.throttle.configure(limits);
+                Reply::no_content()
+            }
+            Err(message) => bad_request(message),
+        },
+        (["_emulator", "throttle"], &Method::DELETE) => {
+            app.throttle.configure(None);
+            Reply::no_content()
+        }
+        (["_emulator", "throttle"], _) => method_not_allowed("POST, DELETE"),
+        (["_emulator", "servicePrincipals", sp, "jobs", job], &Method::PUT) => {
+            set_job(app, sp, job, body)
+        }
+        (["_emulator", "servicePrincipals", _, "jobs", _], _) => method_not_allowed("PUT"),
+        (["_emulator", "tokens"], &Method::POST) => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Token {
+                token: String,
+                scopes: Vec<String>,
+            }
+            match from_json::<Token>(body) {
+                Ok(t) if t.token.is_empty() || t.token.chars().any(char::is_whitespace) => {
+                    bad_request("token must be non-empty without whitespace".to_owned())
+                }
+                Ok(t) => {
+                    app.tokens.register(t.token, Grants::from_scopes(&t.scopes));
+                    Reply::no_content()
+                }
+                Err(message) => bad_request(message),
+            }
+        }
+        (["_emulator", "tokens"], _) => method_not_allowed("POST"),
+        (["_emulator", "requests"], &Method::GET) => {
+            let filter = query.and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "pathContains")
+                    .map(|(_, v)| v.into_owned())
+            });
+            Reply::json(StatusCode::OK, app.recorder.to_json(filter.as_deref()))
+        }
+        (["_emulator", "requests"], &Method::DELETE) => {
+            app.recorder.clear(false);
+            Reply::no_content()
+        }
+        (["_emulator", "requests"], _) => method_not_allowed("GET, DELETE"),
+        _ => Reply::error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            format!("No emulator control route at '{path}'. See the README's control API section."),
+        ),
+    }
+}
+
+/// `{"requestsPerSecond":R,"burst":B}`; `null` rate turns throttling off.
+fn throttle_limits(body: &[u8]) -> Result<Option<Limits>, String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Throttle {
+        requests_per_second: Option<f64>,
+        #[serde(default)]
+        burst: Option<f64>,
+    }
+    let t: Throttle = from_json(body)?;
+    let Some(rate) = t.requests_per_second else {
+        return Ok(None);
+    };
+    if !(rate.is_finite() && rate > 0.0) {
+        return Err(
+            "requestsPerSecond must be a positive number, or null to turn throttling off"
+                .to_owned(),
+        );
+    }
+    let burst = match t.burst {
+        Some(b) if !(b.is_finite() && b >= 1.0) => {
+            return Err("burst must be a number of at least 1".to_owned())
+        }
+        Some(b) => b,
+        None => rate.max(1.0),
+    };
+    Ok(Some(Limits { rate, burst }))
+}
+
+fn set_job(app: &App, sp: &str, job: &str, body: &[u8]) -> Reply {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct SetJob {
+        code: JobStatusCode,
+        #[serde(default)]
+        quarantine_reason: Option<QuarantineReason>,
+    }
+    let set: SetJob = match from_json(body) {
+        Ok(set) => set,
+        Err(message) => return bad_request(message),
+    };
+    if sp.is_empty() || job.is_empty() {
+        return bad_request("service principal and job ids must not be empty".to_owned());
+    }
+    let reason = set
+        .quarantine_reason
+        .unwrap_or(QuarantineReason::TooManyDeletes);
+    let now = crate::clock::now().0;
+    let updated = lock(&app.tenant).force_status(sp, job, set.code, reason, now);
+    Reply::json(
+        StatusCode::OK,
+        serde_json::to_vec(&updated).unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_body_validation() {
+        assert_eq!(throttle_limits(br#"{"requestsPerSecond":null}"#), Ok(None));
+        assert_eq!(
+            throttle_limits(br#"{"requestsPerSecond":5}"#),
+            Ok(Some(Limits {
+                rate: 5.0,
+                burst: 5.0
+            }))
+        );
+        assert_eq!(
+            throttle_limits(br#"{"requestsPerSecond":0.5}"#),
+            Ok(Some(Limits {
+                rate: 0.5,
+                burst: 1.0
+            }))
+        );
+        assert!(throttle_limits(br#"{"requestsPerSecond":0}"#).is_err());
+        assert!(throttle_limits(br#"{"requestsPerSecond":2,"burst":0.5}"#).is_err());
+        assert!(throttle_limits(b"{").is_err());
+    }
+}

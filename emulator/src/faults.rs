@@ -1,0 +1,353 @@
+//! Injected faults: queued through the control API, consumed FIFO by matching Graph requests.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hyper::header::{HeaderName, HeaderValue};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::sync::lock;
+
+/// What a fault does to the request it hits.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultKind {
+    /// That status with a proper Graph error body.
+    Status { code: String, message: String },
+    /// An IIS/gateway style HTML error page.
+    Html,
+    /// No body at all.
+    Empty,
+    /// A `text/plain` body.
+    Text(String),
+    /// A Graph error body cut in the middle.
+    Truncated,
+    /// Close the connection without answering.
+    Drop,
+    /// Only the delay; then the request is handled normally.
+    Delay,
+}
+
+/// A fault as it is applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub status: hyper::StatusCode,
+    pub delay_ms: u64,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Matcher {
+    method: Option<String>,
+    path_contains: Option<String>,
+}
+
+impl Matcher {
+    fn matches(&self, method: &str, target: &str) -> bool {
+        let method_ok = match &self.method {
+            Some(m) => m.eq_ignore_ascii_case(method),
+            // Preflights are only faulted when asked for by name, so a catch-all fault hits the real call.
+            None => method != "OPTIONS",
+        };
+        method_ok
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|needle| target.contains(needle))
+    }
+}
+
+struct Queued {
+    matcher: Matcher,
+    remaining: u64,
+    fault: Arc<Fault>,
+}
+
+/// The FIFO queue of pending faults.
+#[derive(Default)]
+pub struct Faults {
+    queue: Mutex<VecDeque<Queued>>,
+    len: AtomicUsize,
+}
+
+impl Faults {
+    /// The first queued fault matching `method` and the raw `target`, one use consumed.
+    pub fn take(&self, method: &str, target: &str) -> Option<Arc<Fault>> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut queue = lock(&self.queue);
+        let index = queue
+            .iter()
+            .position(|q| q.matcher.matches(method, target))?;
+        let entry = &mut queue[index];
+        let fault = entry.fault.clone();
+        entry.remaining -= 1;
+        if entry.remaining == 0 {
+            queue.remove(index);
+        }
+        self.len.store(queue.len(), Ordering::Release);
+        Some(fault)
+    }
+
+    pub fn push(&self, request: FaultRequest) {
+        let mut queue = lock(&self.queue);
+        queue.push_back(Queued {
+            matcher: request.matcher,
+            remaining: request.count,
+            fault: Arc::new(request.fault),
+        });
+        self.len.store(queue.len(), Ordering::Release);
+    }
+
+    pub fn clear(&self) {
+        lock(&self.queue).clear();
+        self.len.store(0, Ordering::Release);
+    }
+}
+
+/// A validated `POST /_emulator/faults` body.
+#[derive(Debug, PartialEq)]
+pub struct FaultRequest {
+    matcher: Matcher,
+    count: u64,
+    fault: Fault,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawRequest {
+    #[serde(rename = "match", default)]
+    matcher: Option<RawMatch>,
+    #[serde(default)]
+    count: Option<u64>,
+    fault: RawFault,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawMatch {
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    path_contains: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawFault {
+    kind: String,
+    #[serde(default)]
+    status: Option<u16>,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    retry_after: Option<Value>,
+    #[serde(default)]
+    headers: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    ms: Option<u64>,
+    #[serde(default)]
+    delay_ms: Option<u64>,
+}
+
+/// Graph's error code and message for a status, when the fault names none.
+pub fn default_error(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("BadRequest", "Bad request."),
+        401 => (
+            "InvalidAuthenticationToken",
+            "Access token validation failure.",
+        ),
+        403 => (
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ),
+        404 => ("Request_ResourceNotFound", "Resource not found."),
+        405 => (
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+        ),
+        409 => (
+            "Conflict",
+            "The request conflicts with the current state of the resource.",
+        ),
+        412 => ("PreconditionFailed", "Precondition failed."),
+        413 => ("RequestEntityTooLarge", "The request is too large."),
+        423 => ("Locked", "The resource is locked."),
+        429 => ("TooManyRequests", "Too many requests."),
+        500 => ("InternalServerError", "Internal server error."),
+        501 => ("NotImplemented", "Not implemented."),
+        502 => ("BadGateway", "Bad gateway."),
+        503 => ("ServiceUnavailable", "Service unavailable."),
+        504 => ("GatewayTimeout", "Gateway timeout."),
+        _ => ("UnknownError", ""),
+    }
+}
+
+/// Validates a `POST /_emulator/faults` body.
+pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
+    let raw: RawRequest = crate::control::from_json(body)?;
+    let count = raw.count.unwrap_or(1);
+    if count == 0 {
+        return Err("count must be at least 1".to_owned());
+    }
+    let matcher = raw
+        .matcher
+        .map(|m| Matcher {
+            method: m.method,
+            path_contains: m.path_contains,
+        })
+        .unwrap_or_default();
+    let f = raw.fault;
+    let default_status = match f.kind.as_str() {
+        "empty" => 502,
+        "delay" | "drop" => 200,
+        _ => 500,
+    };
+    let status_number = f.status.unwrap_or(default_status);
+    let status = hyper::StatusCode::from_u16(status_number)
+        .ok()
+        .filter(|s| (200..=599).contains(&s.as_u16()))
+        .ok_or_else(|| {
+            format!("fault.status {status_number} is not an HTTP status from 200 to 599")
+        })?;
+    let (default_code, default_message) = default_error(status.as_u16());
+    let kind = match f.kind.as_str() {
+        "status" => FaultKind::Status {
+            code: f.code.unwrap_or_else(|| default_code.to_owned()),
+            message: f.message.unwrap_or_else(|| default_message.to_owned()),
+        },
+        "html" => FaultKind::Html,
+        "empty" => FaultKind::Empty,
+        "text" => FaultKind::Text(
+            f.body
+                .unwrap_or_else(|| "upstream connect error".to_owned()),
+        ),
+        "truncated" => FaultKind::Truncated,
+        "drop" => FaultKind::Drop,
+        "delay" => FaultKind::Delay,
+        other => {
+            return Err(format!(
+            "fault.kind '{other}' is not one of status, html, empty, text, truncated, drop, delay"
+        ))
+        }
+    };
+    let delay_ms = match (&kind, f.ms, f.delay_ms) {
+        (FaultKind::Delay, Some(ms), _) => ms,
+        (_, _, Some(ms)) => ms,
+        (FaultKind::Delay, None, None) => {
+            return Err("fault.ms is required for kind delay".to_owned())
+        }
+        _ => 0,
+    };
+    let mut headers = Vec::new();
+    if let Some(retry_after) = f.retry_after {
+        let text = match retry_after {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            _ => return Err("fault.retryAfter must be a string or a number".to_owned()),
+        };
+        headers.push((
+            hyper::header::RETRY_AFTER,
+            header_value(&text, "fault.retryAfter")?,
+        ));
+    }
+    for (name, value) in f.headers.unwrap_or_default() {
+        let Value::String(value) = value else {
+            return Err(format!("fault.headers.{name} must be a string"));
+        };
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("fault.headers: '{name}' is not a valid header name"))?;
+        headers.push((
+            header,
+            header_value(&value, &format!("fault.headers.{name}"))?,
+        ));
+    }
+    Ok(FaultRequest {
+        matcher,
+        count,
+        fault: Fault {
+            kind,
+            status,
+            delay_ms,
+            headers,
+        },
+    })
+}
+
+fn header_value(text: &str, at: &str) -> Result<HeaderValue, String> {
+    HeaderValue::from_str(text).map_err(|_| format!("{at} is not a valid header value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(bodies: &[&str]) -> Faults {
+        let faults = Faults::default();
+        for body in bodies {
+            faults.push(parse_request(body.as_bytes()).unwrap());
+        }
+        faults
+    }
+
+    #[test]
+    fn faults_are_consumed_fifo_by_match() {
+        let faults = queue(&[
+            r#"{"match":{"method":"POST","pathContains":"/start"},"count":2,"fault":{"kind":"status","status":429,"retryAfter":"2.128"}}"#,
+            r#"{"fault":{"kind":"empty"}}"#,
+        ]);
+        // GET does not match the first: takes the catch-all.
+        let f = faults.take("GET", "/beta/x/jobs").unwrap();
+        assert_eq!((f.kind.clone(), f.status.as_u16()), (FaultKind::Empty, 502));
+        let f = faults.take("post", "/beta/x/start").unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::Status {
+                code: "TooManyRequests".into(),
+                message: "Too many requests.".into()
+            }
+        );
+        assert_eq!(f.headers[0].1, "2.128");
+        assert!(faults.take("POST", "/beta/x/start").is_some());
+        assert!(faults.take("POST", "/beta/x/start").is_none());
+    }
+
+    #[test]
+    fn preflights_only_match_when_named() {
+        let faults = queue(&[r#"{"fault":{"kind":"drop"}}"#]);
+        assert!(faults.take("OPTIONS", "/beta/x").is_none());
+        assert!(faults.take("GET", "/beta/x").is_some());
+        let faults = queue(&[r#"{"match":{"method":"OPTIONS"},"fault":{"kind":"drop"}}"#]);
+        assert!(faults.take("OPTIONS", "/beta/x").is_some());
+    }
+
+    #[test]
+    fn rejects_bad_fault_requests() {
+        for body in [
+            r#"{"fault":{"kind":"explode"}}"#,
+            r#"{"fault":{"kind":"status","status":99}}"#,
+            r#"{"fault":{"kind":"status","status":700}}"#,
+            r#"{"fault":{"kind":"delay"}}"#,
+            r#"{"count":0,"fault":{"kind":"drop"}}"#,
+            r#"{"fault":{"kind":"status","headers":{"bad name":"x"}}}"#,
+            r#"{"fault":{"kind":"status","retryAfter":"a\nb"}}"#,
+            r#"{"fault":{"kind":"status","retryAfter":true}}"#,
+            r#"{"fault":{"kind":"status","bogus":1}}"#,
+            r#"not json"#,
+        ] {
+            assert!(parse_request(body.as_bytes()).is_err(), "{body}");
+        }
+        let f = parse_request(br#"{"fault":{"kind":"delay","ms":300}}"#).unwrap();
+        assert_eq!(f.fault.delay_ms, 300);
+        let f = parse_request(br#"{"fault":{"kind":"html","delayMs":50,"status":503}}"#).unwrap();
+        assert_eq!((f.fault.delay_ms, f.fault.status.as_u16()), (50, 503));
+    }
+}

@@ -1,0 +1,268 @@
+//! The HTTP server: accept loop, per-request pipeline (record, fault, size, Graph), shutdown.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderName};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, StatusCode, Uri};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+use crate::auth::TokenRegistry;
+use crate::faults::{FaultKind, Faults};
+use crate::recorder::{Recorded, Recorder};
+use crate::respond::{preflight, Ids, Reply, Resp};
+use crate::seed::Seed;
+use crate::store::Tenant;
+use crate::throttle::Throttle;
+
+/// Largest request body accepted; larger ones get 413.
+pub const BODY_LIMIT: usize = 1 << 20;
+/// Largest request head (request line and headers); larger ones get 431.
+pub const HEAD_LIMIT: usize = 64 * 1024;
+/// A request head must arrive within this time (slowloris guard).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request body must arrive within this time.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long open connections get to finish on shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// Returned by the service to make hyper close the connection without answering.
+#[derive(Debug)]
+pub struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Everything the handlers share.
+pub struct App {
+    pub seed: Seed,
+    pub tenant: Mutex<Tenant>,
+    pub tokens: TokenRegistry,
+    pub faults: Faults,
+    pub throttle: Throttle,
+    pub recorder: Recorder,
+    /// `http://127.0.0.1:PORT`, for `@odata.context`.
+    pub base_url: String,
+}
+
+impl App {
+    pub fn new(seed: Seed, extra_tokens: &[crate::seed::TokenGrant], base_url: String) -> App {
+        let mut fixed = seed.tokens.clone();
+        fixed.extend_from_slice(extra_tokens);
+        App {
+            tenant: Mutex::new(Tenant::new(&seed.service_principals)),
+            tokens: TokenRegistry::new(&fixed),
+            faults: Faults::default(),
+            throttle: Throttle::default(),
+            recorder: Recorder::default(),
+            base_url,
+            seed,
+        }
+    }
+}
+
+/// The request target exactly as received: path and query, or the absolute form.
+fn raw_target(uri: &Uri) -> String {
+    if uri.scheme().is_some() {
+        uri.to_string()
+    } else {
+        uri.path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| uri.to_string())
+    }
+}
+
+enum BodyRead {
+    Complete(Bytes),
+    TooLarge,
+}
+
+async fn read_body(headers: &HeaderMap, body: Incoming) -> Result<BodyRead, DropConnection> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        return Ok(BodyRead::TooLarge);
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, BODY_LIMIT).collect()).await {
+        Err(_) => Err(DropConnection),
+        Ok(Ok(collected)) => Ok(BodyRead::Complete(collected.to_bytes())),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Ok(BodyRead::TooLarge),
+        Ok(Err(_)) => Err(DropConnection),
+    }
+}
+
+fn too_large() -> Reply {
+    Reply::error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        format!("The request body exceeds the maximum of {BODY_LIMIT} bytes."),
+    )
+}
+
+/// One request through the pipeline.
+pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, DropConnection> {
+    let received_at_ms = crate::clock::now().1;
+    let ids = Ids::new(
+        request
+            .headers()
+            .get(HeaderName::from_static("client-request-id")),
+    );
+    let path = request.uri().path();
+    let is_control = path == "/_emulator" || path.starts_with("/_emulator/");
+    let target = raw_target(request.uri());
+
+    if request.method() == Method::OPTIONS {
+        if !is_control {
+            app.recorder.record(Recorded {
+                method: Method::OPTIONS,
+                target: target.clone(),
+                headers: request.headers().clone(),
+                body: Bytes::new(),
+                received_at_ms,
+            });
+            if let Some(fault) = app.faults.take("OPTIONS", &target) {
+                if fault.delay_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+                }
+                match fault.kind {
+                    FaultKind::Drop => return Err(DropConnection),
+                    FaultKind::Delay => {}
+                    _ => return Ok(Reply::from_fault(&fault).into_response(&ids)),
+                }
+            }
+        }
+        return Ok(preflight(request.headers(), &ids));
+    }
+
+    let (parts, body) = request.into_parts();
+    let body = read_body(&parts.headers, body).await?;
+
+    if is_control {
+        let reply = match body {
+            BodyRead::TooLarge => too_large(),
+            BodyRead::Complete(bytes) => crate::control::handle(
+                &app,
+                &parts.method,
+                parts.uri.path(),
+                parts.uri.query(),
+                &bytes,
+            ),
+        };
+        return Ok(reply.into_response(&ids));
+    }
+
+    let bytes = match &body {
+        BodyRead::Complete(bytes) => bytes.clone(),
+        BodyRead::TooLarge => Bytes::new(),
+    };
+    app.recorder.record(Recorded {
+        method: parts.method.clone(),
+        target: target.clone(),
+        headers: parts.headers.clone(),
+        body: bytes.clone(),
+        received_at_ms,
+    });
+    if let Some(fault) = app.faults.take(parts.method.as_str(), &target) {
+        if fault.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+        }
+        match fault.kind {
+            FaultKind::Drop => return Err(DropConnection),
+            FaultKind::Delay => {}
+            _ => return Ok(Reply::from_fault(&fault).into_response(&ids)),
+        }
+    }
+    if matches!(body, BodyRead::TooLarge) {
+        return Ok(too_large().into_response(&ids));
+    }
+    let reply = crate::graph::serve(
+        &app,
+        &parts.method,
+        parts.uri.path(),
+        &parts.headers,
+        &bytes,
+        &ids,
+    )
+    .await?;
+    Ok(reply.into_response(&ids))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            std::future::pending::<()>().await;
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves on `listener` until SIGINT/SIGTERM, then lets open requests finish briefly.
+pub async fn serve(listener: TcpListener, app: Arc<App>, quiet: bool) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(HEAD_LIMIT)
+        .keep_alive(true);
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _peer): (_, SocketAddr) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        if !quiet {
+                            eprintln!("graph-emulator: accept failed: {e}");
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                let service = service_fn(move |request| handle(app.clone(), request));
+                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            _ = &mut signal => break,
+        }
+    }
+    drop(listener);
+    if !quiet {
+        eprintln!("graph-emulator: shutting down");
+    }
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+}
