@@ -125,9 +125,14 @@ impl ErrorData {
         for s in [&mut self.code, &mut self.message] {
             redact_in(s, secret, REDACTED);
         }
-        for s in [&mut self.request_id, &mut self.client_request_id, &mut self.target, &mut self.body]
-            .into_iter()
-            .flatten()
+        for s in [
+            &mut self.request_id,
+            &mut self.client_request_id,
+            &mut self.target,
+            &mut self.body,
+        ]
+        .into_iter()
+        .flatten()
         {
             redact_in(s, secret, REDACTED);
         }
@@ -159,12 +164,21 @@ pub fn from_response(
     parse_http_date: &dyn Fn(&str) -> Option<f64>,
     now_ms: f64,
 ) -> ErrorData {
-    let HttpResponse { status, status_text, headers, body, json } = resp;
+    let HttpResponse {
+        status,
+        status_text,
+        headers,
+        body,
+        json,
+    } = resp;
     let mut d = ErrorData::without_response(ErrorKind::Http, String::new());
     d.status = status;
     d.headers = headers;
 
-    let graph_error = json.as_ref().and_then(|j| j.get_ci("error")).filter(|e| e.is_object());
+    let graph_error = json
+        .as_ref()
+        .and_then(|j| j.get_ci("error"))
+        .filter(|e| e.is_object());
     let mut graph_code = None;
     let mut graph_message = None;
     if let Some(err) = graph_error {
@@ -184,8 +198,8 @@ pub fn from_response(
             .find_map(|ie| ie.str_ci(key).map(str::to_owned))
     };
     d.request_id = from_inner("request-id").or_else(|| d.header("request-id").map(str::to_owned));
-    d.client_request_id =
-        from_inner("client-request-id").or_else(|| d.header("client-request-id").map(str::to_owned));
+    d.client_request_id = from_inner("client-request-id")
+        .or_else(|| d.header("client-request-id").map(str::to_owned));
     let response_date_ms = d.header("date").and_then(parse_http_date);
     d.date = from_inner("date")
         .and_then(|s| time::parse_iso_ms(&s))
@@ -201,7 +215,13 @@ pub fn from_response(
     let content_type = d.header("content-type").unwrap_or("").to_owned();
     d.message = match graph_message {
         Some(m) => m,
-        None => fallback_message(status, status_text, is_graph_error.then_some(d.code.as_str()), &content_type, body.as_deref()),
+        None => fallback_message(
+            status,
+            status_text,
+            is_graph_error.then_some(d.code.as_str()),
+            &content_type,
+            body.as_deref(),
+        ),
     };
 
     if let Some(mut b) = body {
@@ -273,7 +293,13 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// A sentence built from status, code and body when Graph gave no message.
-fn fallback_message(status: u16, status_text: &str, graph_code: Option<&str>, content_type: &str, body: Option<&str>) -> String {
+fn fallback_message(
+    status: u16,
+    status_text: &str,
+    graph_code: Option<&str>,
+    content_type: &str,
+    body: Option<&str>,
+) -> String {
     let phrase = match reason_phrase(status) {
         "" => status_text.trim(),
         p => p,
@@ -290,7 +316,12 @@ fn fallback_message(status: u16, status_text: &str, graph_code: Option<&str>, co
         return format!("{head}, but starting a job answers 204 No Content.");
     }
     let body = body.unwrap_or("");
-    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if body.trim().is_empty() {
         return format!("{head} with an empty body.");
     }
@@ -303,9 +334,15 @@ fn fallback_message(status: u16, status_text: &str, graph_code: Option<&str>, co
     }
     let trimmed = body.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') || ct.contains("json") {
-        return format!("{head} with a body that is not a Graph error (malformed or unexpected JSON).");
+        return format!(
+            "{head} with a body that is not a Graph error (malformed or unexpected JSON)."
+        );
     }
-    let first_line = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let first_line = body
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     format!("{head}: {}", clip(first_line, 200))
 }
 
@@ -323,7 +360,11 @@ fn html_title(body: &str) -> Option<String> {
     let start = lower.find("<title")?;
     let open_end = start + lower[start..].find('>')? + 1;
     let close = open_end + lower[open_end..].find("</title")?;
-    let title = body.get(open_end..close)?.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title = body
+        .get(open_end..close)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     (!title.is_empty()).then(|| clip(&title, 200))
 }
 
@@ -341,7 +382,10 @@ mod tests {
             HttpResponse {
                 status,
                 status_text: "",
-                headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 body: Some(body.to_owned()),
                 json: parse(body),
             },
@@ -355,7 +399,14 @@ mod tests {
 
     #[test]
     fn graph_error_body_fields() {
-        let d = resp(401, &[("request-id", "hdr-req"), ("content-type", "application/json")], GRAPH_401);
+        let d = resp(
+            401,
+            &[
+                ("request-id", "hdr-req"),
+                ("content-type", "application/json"),
+            ],
+            GRAPH_401,
+        );
         assert_eq!(d.kind, ErrorKind::Http);
         assert_eq!(d.status, 401);
         assert_eq!(d.code, "InvalidAuthenticationToken");
@@ -372,9 +423,16 @@ mod tests {
         let body = r#"{"error":{"code":"Outer","message":"m","target":"jobId","details":[{"code":"D1","message":"dm","target":"t"}],
             "innererror":{"code":"Mid","date":"2025-01-01T00:00:00","INNERERROR":{"code":"Deep","request-id":"deep-id"}}}}"#;
         let d = resp(400, &[("request-id", "hdr")], body);
-        let codes: Vec<_> = d.inner_errors.iter().map(|e| e.str_ci("code").unwrap()).collect();
+        let codes: Vec<_> = d
+            .inner_errors
+            .iter()
+            .map(|e| e.str_ci("code").unwrap())
+            .collect();
         assert_eq!(codes, ["Mid", "Deep"]);
-        assert!(d.inner_errors.iter().all(|e| e.get_ci("innererror").is_none()));
+        assert!(d
+            .inner_errors
+            .iter()
+            .all(|e| e.get_ci("innererror").is_none()));
         assert_eq!(d.request_id.as_deref(), Some("deep-id"));
         assert_eq!(d.details.len(), 1);
         assert_eq!(d.target.as_deref(), Some("jobId"));
@@ -382,28 +440,66 @@ mod tests {
 
     #[test]
     fn ids_fall_back_to_headers() {
-        let d = resp(403, &[("request-id", "r1"), ("client-request-id", "c1")],
-            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#);
-        assert_eq!((d.request_id.as_deref(), d.client_request_id.as_deref()), (Some("r1"), Some("c1")));
+        let d = resp(
+            403,
+            &[("request-id", "r1"), ("client-request-id", "c1")],
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
+        );
+        assert_eq!(
+            (d.request_id.as_deref(), d.client_request_id.as_deref()),
+            (Some("r1"), Some("c1"))
+        );
     }
 
     #[test]
     fn empty_graph_message_gets_a_sentence() {
-        let d = resp(401, &[], r#"{"error":{"code":"UnknownError","message":""}}"#);
+        let d = resp(
+            401,
+            &[],
+            r#"{"error":{"code":"UnknownError","message":""}}"#,
+        );
         assert_eq!(d.code, "UnknownError");
-        assert!(d.message.contains("401") && d.message.contains("UnknownError"), "{}", d.message);
+        assert!(
+            d.message.contains("401") && d.message.contains("UnknownError"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]
     fn non_graph_bodies_still_say_something_useful() {
-        let html = resp(500, &[("content-type", "text/html")], "<html><head><title>500 - Internal server error.</title></head></html>");
+        let html = resp(
+            500,
+            &[("content-type", "text/html")],
+            "<html><head><title>500 - Internal server error.</title></head></html>",
+        );
         assert_eq!(html.code, "unexpectedResponse");
-        assert!(html.message.contains("500") && html.message.contains("Internal server error."), "{}", html.message);
+        assert!(
+            html.message.contains("500") && html.message.contains("Internal server error."),
+            "{}",
+            html.message
+        );
         let empty = resp(502, &[], "");
-        assert!(empty.message.contains("502 Bad Gateway") && empty.message.contains("empty"), "{}", empty.message);
-        let text = resp(503, &[("content-type", "text/plain")], "upstream connect error\nmore");
-        assert!(text.message.ends_with(": upstream connect error"), "{}", text.message);
-        let cut = resp(500, &[("content-type", "application/json")], r#"{"error":{"code":"Internal"#);
+        assert!(
+            empty.message.contains("502 Bad Gateway") && empty.message.contains("empty"),
+            "{}",
+            empty.message
+        );
+        let text = resp(
+            503,
+            &[("content-type", "text/plain")],
+            "upstream connect error\nmore",
+        );
+        assert!(
+            text.message.ends_with(": upstream connect error"),
+            "{}",
+            text.message
+        );
+        let cut = resp(
+            500,
+            &[("content-type", "application/json")],
+            r#"{"error":{"code":"Internal"#,
+        );
         assert!(cut.message.contains("not a Graph error"), "{}", cut.message);
         let ok = resp(200, &[], r#"{"value":[]}"#);
         assert!(ok.message.contains("204"), "{}", ok.message);
@@ -414,7 +510,13 @@ mod tests {
 
     #[test]
     fn odd_shapes_do_not_confuse_it() {
-        for body in [r#"{"error":"denied"}"#, r#"{"error":null}"#, "[1,2]", "42", r#"{"error":{"code":7,"message":["x"]}}"#] {
+        for body in [
+            r#"{"error":"denied"}"#,
+            r#"{"error":null}"#,
+            "[1,2]",
+            "42",
+            r#"{"error":{"code":7,"message":["x"]}}"#,
+        ] {
             let d = resp(400, &[], body);
             assert!(!d.message.is_empty());
             assert!(!d.code.is_empty());
@@ -431,13 +533,19 @@ mod tests {
 
     #[test]
     fn retry_after_and_dates_from_headers() {
-        let parse_date = |s: &str| (s == "Thu, 01 Jan 2026 00:00:10 GMT").then_some(1_767_225_610_000.0)
-            .or((s == "Thu, 01 Jan 2026 00:00:00 GMT").then_some(1_767_225_600_000.0));
+        let parse_date = |s: &str| {
+            (s == "Thu, 01 Jan 2026 00:00:10 GMT")
+                .then_some(1_767_225_610_000.0)
+                .or((s == "Thu, 01 Jan 2026 00:00:00 GMT").then_some(1_767_225_600_000.0))
+        };
         let d = from_response(
             HttpResponse {
                 status: 429,
                 status_text: "Too Many Requests",
-                headers: vec![("date".into(), "Thu, 01 Jan 2026 00:00:00 GMT".into()), ("retry-after".into(), "Thu, 01 Jan 2026 00:00:10 GMT".into())],
+                headers: vec![
+                    ("date".into(), "Thu, 01 Jan 2026 00:00:00 GMT".into()),
+                    ("retry-after".into(), "Thu, 01 Jan 2026 00:00:10 GMT".into()),
+                ],
                 body: None,
                 json: None,
             },
@@ -446,13 +554,18 @@ mod tests {
         );
         assert_eq!(d.retry_after_ms, Some(10_000.0));
         assert_eq!(d.date.as_deref(), Some("2026-01-01T00:00:00.000Z"));
-        assert_eq!(resp(429, &[("retry-after", "2.128")], "").retry_after_ms, Some(2128.0));
+        assert_eq!(
+            resp(429, &[("retry-after", "2.128")], "").retry_after_ms,
+            Some(2128.0)
+        );
     }
 
     #[test]
     fn redaction_reaches_every_field() {
         let secret = "eyJsecret.token";
-        let body = format!(r#"{{"error":{{"code":"X","message":"bad token {secret}","innerError":{{"echo":"{secret}"}}}}}}"#);
+        let body = format!(
+            r#"{{"error":{{"code":"X","message":"bad token {secret}","innerError":{{"echo":"{secret}"}}}}}}"#
+        );
         let mut d = resp(401, &[("x-echo", secret)], &body);
         d.redact(secret);
         let dump = format!("{d:?}");

@@ -18,7 +18,10 @@ pub struct InvalidArgument {
 
 impl InvalidArgument {
     pub fn new(argument: &'static str, message: impl Into<String>) -> Self {
-        Self { argument, message: message.into() }
+        Self {
+            argument,
+            message: message.into(),
+        }
     }
 }
 
@@ -93,7 +96,10 @@ impl Cloud {
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com";
 
 /// Picks the Graph root from `baseUrl` and `cloud`; giving both is refused.
-pub fn resolve_base_url(base_url: Option<&str>, cloud: Option<&str>) -> Result<String, InvalidArgument> {
+pub fn resolve_base_url(
+    base_url: Option<&str>,
+    cloud: Option<&str>,
+) -> Result<String, InvalidArgument> {
     match (base_url, cloud) {
         (Some(_), Some(_)) => Err(InvalidArgument::new(
             "options.cloud",
@@ -145,13 +151,17 @@ pub fn normalize_base_url(value: &str) -> Result<String, InvalidArgument> {
 
 fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &value[prefix.len()..])
 }
 
 /// Refuses tokens that are empty, too long, or would corrupt or fail the Authorization header.
 pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
     if token.trim().is_empty() {
-        return Err(InvalidArgument::new(argument, format!("{argument} is empty")));
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} is empty"),
+        ));
     }
     if token.len() > MAX_TOKEN_BYTES {
         return Err(InvalidArgument::new(
@@ -178,7 +188,10 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
                 format!("{argument} must be the bare access token, without the \"Bearer \" prefix"),
             ));
         }
-        return Err(InvalidArgument::new(argument, format!("{argument} contains spaces")));
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} contains spaces"),
+        ));
     }
     Ok(())
 }
@@ -187,7 +200,10 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
 /// dot segments `.` and `..`, which URL parsers remove even when percent-encoded.
 pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgument> {
     if id.trim().is_empty() {
-        return Err(InvalidArgument::new(argument, format!("{argument} is empty")));
+        return Err(InvalidArgument::new(
+            argument,
+            format!("{argument} is empty"),
+        ));
     }
     if id.chars().count() > MAX_ID_CHARS {
         return Err(InvalidArgument::new(
@@ -212,9 +228,7 @@ pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgume
 
 /// A client-request-id must be a usable header value; Graph expects a GUID but echoes any.
 pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_graphic());
+    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
     if ok {
         Ok(())
     } else {
@@ -242,7 +256,12 @@ pub fn encode_segment(value: &str) -> String {
 }
 
 /// `{base}/{version}/servicePrincipals/{id}/synchronization/jobs/{jobId}/start`, ids encoded.
-pub fn start_url(base_url: &str, version: ApiVersion, service_principal_id: &str, job_id: &str) -> String {
+pub fn start_url(
+    base_url: &str,
+    version: ApiVersion,
+    service_principal_id: &str,
+    job_id: &str,
+) -> String {
     format!(
         "{}/{}/servicePrincipals/{}/synchronization/jobs/{}/start",
         base_url,
@@ -255,6 +274,20 @@ pub fn start_url(base_url: &str, version: ApiVersion, service_principal_id: &str
 /// The scope an `@azure/identity` credential is asked for: `{root}/.default` of the Graph root.
 pub fn default_scope(base_url: &str) -> String {
     format!("{base_url}/.default")
+}
+
+/// Formats 16 random bytes as a version-4 UUID.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -271,7 +304,9 @@ mod tests {
         );
         assert_eq!(
             start_url("http://127.0.0.1:9", ApiVersion::V1, sp, job),
-            format!("http://127.0.0.1:9/v1.0/servicePrincipals/{sp}/synchronization/jobs/{job}/start")
+            format!(
+                "http://127.0.0.1:9/v1.0/servicePrincipals/{sp}/synchronization/jobs/{job}/start"
+            )
         );
     }
 
@@ -285,7 +320,10 @@ mod tests {
             ("%2F", "%252F"),
             ("a b", "a%20b"),
             ("é", "%C3%A9"),
-            ("AppTemplate.abc.7c1d9f4e-3b2a", "AppTemplate.abc.7c1d9f4e-3b2a"),
+            (
+                "AppTemplate.abc.7c1d9f4e-3b2a",
+                "AppTemplate.abc.7c1d9f4e-3b2a",
+            ),
         ] {
             assert_eq!(encode_segment(id), want, "{id}");
             let enc = encode_segment(id);
@@ -307,7 +345,17 @@ mod tests {
 
     #[test]
     fn refuses_bad_tokens_without_echoing_them() {
-        for t in ["", "  ", "abc\r\nX-Injected: 1", "abc\n", "tok\u{7f}", "t\u{e9}st", "Bearer eyJ0", " eyJ0", "a b"] {
+        for t in [
+            "",
+            "  ",
+            "abc\r\nX-Injected: 1",
+            "abc\n",
+            "tok\u{7f}",
+            "t\u{e9}st",
+            "Bearer eyJ0",
+            " eyJ0",
+            "a b",
+        ] {
             let e = validate_token("token", t).unwrap_err();
             assert_eq!(e.argument, "token");
             if t.trim().len() > 2 {
@@ -316,33 +364,89 @@ mod tests {
         }
         assert!(validate_token("token", "eyJ0eXAi.eyJhdWQi.c2ln-_").is_ok());
         assert!(validate_token("token", &"a".repeat(MAX_TOKEN_BYTES + 1)).is_err());
-        assert!(validate_token("token", "Bearer x").unwrap_err().message.contains("Bearer"));
+        assert!(validate_token("token", "Bearer x")
+            .unwrap_err()
+            .message
+            .contains("Bearer"));
     }
 
     #[test]
     fn base_url_rules() {
-        assert_eq!(normalize_base_url("https://graph.microsoft.com/").unwrap(), "https://graph.microsoft.com");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8080//").unwrap(), "http://127.0.0.1:8080");
-        assert_eq!(normalize_base_url("HTTPS://proxy.example/graph").unwrap(), "HTTPS://proxy.example/graph");
-        for bad in ["graph.microsoft.com", "ftp://x", "https://", "https:///x", "https://a?b", "https://a#b",
-                    "https://u:p@host", "https://a b", "https://a\n", "javascript:alert(1)", "https://a\\b"] {
-            assert_eq!(normalize_base_url(bad).unwrap_err().argument, "options.baseUrl", "{bad}");
+        assert_eq!(
+            normalize_base_url("https://graph.microsoft.com/").unwrap(),
+            "https://graph.microsoft.com"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8080//").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            normalize_base_url("HTTPS://proxy.example/graph").unwrap(),
+            "HTTPS://proxy.example/graph"
+        );
+        for bad in [
+            "graph.microsoft.com",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://a?b",
+            "https://a#b",
+            "https://u:p@host",
+            "https://a b",
+            "https://a\n",
+            "javascript:alert(1)",
+            "https://a\\b",
+        ] {
+            assert_eq!(
+                normalize_base_url(bad).unwrap_err().argument,
+                "options.baseUrl",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn clouds_and_versions() {
         assert_eq!(resolve_base_url(None, None).unwrap(), DEFAULT_BASE_URL);
-        assert_eq!(resolve_base_url(None, Some("usGov")).unwrap(), "https://graph.microsoft.us");
-        assert_eq!(resolve_base_url(None, Some("usGovDoD")).unwrap(), "https://dod-graph.microsoft.us");
-        assert_eq!(resolve_base_url(None, Some("china")).unwrap(), "https://microsoftgraph.chinacloudapi.cn");
-        assert_eq!(resolve_base_url(None, Some("global")).unwrap(), "https://graph.microsoft.com");
-        assert_eq!(resolve_base_url(None, Some("mars")).unwrap_err().argument, "options.cloud");
-        assert_eq!(resolve_base_url(Some("https://a"), Some("china")).unwrap_err().argument, "options.cloud");
+        assert_eq!(
+            resolve_base_url(None, Some("usGov")).unwrap(),
+            "https://graph.microsoft.us"
+        );
+        assert_eq!(
+            resolve_base_url(None, Some("usGovDoD")).unwrap(),
+            "https://dod-graph.microsoft.us"
+        );
+        assert_eq!(
+            resolve_base_url(None, Some("china")).unwrap(),
+            "https://microsoftgraph.chinacloudapi.cn"
+        );
+        assert_eq!(
+            resolve_base_url(None, Some("global")).unwrap(),
+            "https://graph.microsoft.com"
+        );
+        assert_eq!(
+            resolve_base_url(None, Some("mars")).unwrap_err().argument,
+            "options.cloud"
+        );
+        assert_eq!(
+            resolve_base_url(Some("https://a"), Some("china"))
+                .unwrap_err()
+                .argument,
+            "options.cloud"
+        );
         assert_eq!(ApiVersion::parse("v1.0").unwrap(), ApiVersion::V1);
         assert!(ApiVersion::parse("v1").is_err());
         assert!(ApiVersion::parse("Beta").is_err());
-        assert_eq!(default_scope("https://graph.microsoft.us"), "https://graph.microsoft.us/.default");
+        assert_eq!(
+            default_scope("https://graph.microsoft.us"),
+            "https://graph.microsoft.us/.default"
+        );
+    }
+
+    #[test]
+    fn uuid_v4_sets_version_and_variant() {
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
     }
 
     #[test]

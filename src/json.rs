@@ -37,7 +37,9 @@ impl Json {
 
     /// A string member, matched in any letter case, if it is a non-empty string.
     pub fn str_ci(&self, key: &str) -> Option<&str> {
-        self.get_ci(key).and_then(Json::as_str).filter(|s| !s.is_empty())
+        self.get_ci(key)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     pub fn is_object(&self) -> bool {
@@ -71,7 +73,9 @@ pub(crate) mod testing {
 
     /// Builds the tree from JSON text, as the JS layer does from `JSON.parse` (test helper).
     pub fn parse(text: &str) -> Option<Json> {
-        serde_json::from_str::<serde_json::Value>(text).ok().map(|v| from_serde(&v, 0))
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|v| from_serde(&v, 0))
     }
 
     fn from_serde(v: &serde_json::Value, depth: usize) -> Json {
@@ -84,7 +88,12 @@ pub(crate) mod testing {
             V::Bool(b) => Json::Bool(*b),
             V::Number(n) => Json::Number(n.as_f64().unwrap_or(0.0)),
             V::String(s) => Json::String(s.clone()),
-            V::Array(a) => Json::Array(a.iter().take(MAX_ITEMS).map(|x| from_serde(x, depth + 1)).collect()),
+            V::Array(a) => Json::Array(
+                a.iter()
+                    .take(MAX_ITEMS)
+                    .map(|x| from_serde(x, depth + 1))
+                    .collect(),
+            ),
             V::Object(o) => Json::Object(
                 o.iter()
                     .take(MAX_ITEMS)
@@ -99,7 +108,10 @@ pub(crate) mod testing {
         let mut j = parse(r#"{"InnerError":{"x":"tok-123 here"},"tok-123":1}"#).unwrap();
         assert!(j.get_ci("innererror").is_some());
         j.redact("tok-123", "[redacted]");
-        assert_eq!(j.get_ci("innerError").unwrap().str_ci("x"), Some("[redacted] here"));
+        assert_eq!(
+            j.get_ci("innerError").unwrap().str_ci("x"),
+            Some("[redacted] here")
+        );
         assert!(j.get_ci("[redacted]").is_some());
     }
 }

@@ -33,27 +33,52 @@ impl Default for RetryPolicy {
 }
 
 /// Checks a number option: finite, within `[min, max]`, an integer where asked.
-pub fn check_number(argument: &'static str, value: f64, min: f64, max: f64, integer: bool) -> Result<f64, InvalidArgument> {
-    let ok = value.is_finite() && value >= min && value <= max && (!integer || value.fract() == 0.0);
+pub fn check_number(
+    argument: &'static str,
+    value: f64,
+    min: f64,
+    max: f64,
+    integer: bool,
+) -> Result<f64, InvalidArgument> {
+    let ok =
+        value.is_finite() && value >= min && value <= max && (!integer || value.fract() == 0.0);
     if ok {
         Ok(value)
     } else {
         let what = if integer { "an integer" } else { "a number" };
-        Err(InvalidArgument::new(argument, format!("{argument} must be {what} from {min} to {max}")))
+        Err(InvalidArgument::new(
+            argument,
+            format!(
+                "{argument} must be {what} from {} to {}",
+                min as u64, max as u64
+            ),
+        ))
     }
 }
 
 impl RetryPolicy {
     /// Builds a policy from the optional `options.retry` numbers, refusing silly values.
-    pub fn from_options(max_retries: Option<f64>, max_delay_ms: Option<f64>, base_delay_ms: Option<f64>) -> Result<Self, InvalidArgument> {
+    pub fn from_options(
+        max_retries: Option<f64>,
+        max_delay_ms: Option<f64>,
+        base_delay_ms: Option<f64>,
+    ) -> Result<Self, InvalidArgument> {
         let d = Self::default();
         Ok(Self {
             max_retries: match max_retries {
-                Some(v) => check_number("options.retry.maxRetries", v, 0.0, MAX_MAX_RETRIES as f64, true)? as u32,
+                Some(v) => check_number(
+                    "options.retry.maxRetries",
+                    v,
+                    0.0,
+                    MAX_MAX_RETRIES as f64,
+                    true,
+                )? as u32,
                 None => d.max_retries,
             },
             max_delay_ms: match max_delay_ms {
-                Some(v) => check_number("options.retry.maxDelayMs", v, 0.0, MAX_MAX_DELAY_MS, false)?,
+                Some(v) => {
+                    check_number("options.retry.maxDelayMs", v, 0.0, MAX_MAX_DELAY_MS, false)?
+                }
                 None => d.max_delay_ms,
             },
             base_delay_ms: match base_delay_ms {
@@ -95,7 +120,10 @@ pub enum GiveUpReason {
 
 /// Whether this outcome may be retried at all: 429, 503, 504, and failures before any response.
 pub fn is_retryable(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::NoResponse | Outcome::Status(429 | 503 | 504))
+    matches!(
+        outcome,
+        Outcome::NoResponse | Outcome::Status(429 | 503 | 504)
+    )
 }
 
 /// Exponential backoff with "equal jitter": half fixed, half random, capped at `max_delay_ms`.
@@ -103,7 +131,11 @@ pub fn is_retryable(outcome: Outcome) -> bool {
 pub fn backoff_ms(policy: &RetryPolicy, retry: u32, random: f64) -> f64 {
     let exp = policy.base_delay_ms * 2f64.powi(retry.saturating_sub(1).min(30) as i32);
     let capped = exp.min(policy.max_delay_ms);
-    let r = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.5 };
+    let r = if random.is_finite() {
+        random.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     (capped / 2.0 + capped / 2.0 * r).round()
 }
 
@@ -124,7 +156,9 @@ pub fn decide(
         return Decision::GiveUp(GiveUpReason::RetriesExhausted);
     }
     let delay = match retry_after_ms {
-        Some(ra) if ra > policy.max_delay_ms => return Decision::GiveUp(GiveUpReason::RetryAfterTooLong),
+        Some(ra) if ra > policy.max_delay_ms => {
+            return Decision::GiveUp(GiveUpReason::RetryAfterTooLong)
+        }
         Some(ra) => ra,
         None => backoff_ms(policy, retries_done + 1, random),
     };
@@ -138,33 +172,77 @@ pub fn decide(
 mod tests {
     use super::*;
 
-    const P: RetryPolicy = RetryPolicy { max_retries: 3, max_delay_ms: 60_000.0, base_delay_ms: 1000.0 };
+    const P: RetryPolicy = RetryPolicy {
+        max_retries: 3,
+        max_delay_ms: 60_000.0,
+        base_delay_ms: 1000.0,
+    };
 
     #[test]
     fn only_throttling_unavailability_and_no_response_are_retried() {
         for s in [429, 503, 504] {
-            assert!(matches!(decide(&P, Outcome::Status(s), None, 0, None, 0.5), Decision::RetryAfter(_)));
+            assert!(matches!(
+                decide(&P, Outcome::Status(s), None, 0, None, 0.5),
+                Decision::RetryAfter(_)
+            ));
         }
-        assert!(matches!(decide(&P, Outcome::NoResponse, None, 0, None, 0.5), Decision::RetryAfter(_)));
+        assert!(matches!(
+            decide(&P, Outcome::NoResponse, None, 0, None, 0.5),
+            Decision::RetryAfter(_)
+        ));
         for s in [200, 400, 401, 403, 404, 409, 500, 501, 502] {
-            assert_eq!(decide(&P, Outcome::Status(s), None, 0, None, 0.5), Decision::GiveUp(GiveUpReason::NotRetryable));
+            assert_eq!(
+                decide(&P, Outcome::Status(s), None, 0, None, 0.5),
+                Decision::GiveUp(GiveUpReason::NotRetryable)
+            );
         }
     }
 
     #[test]
     fn retry_after_is_honoured_never_shortened() {
-        assert_eq!(decide(&P, Outcome::Status(429), Some(2128.0), 0, None, 0.0), Decision::RetryAfter(2128.0));
-        assert_eq!(decide(&P, Outcome::Status(429), Some(0.0), 0, None, 0.0), Decision::RetryAfter(0.0));
-        assert_eq!(decide(&P, Outcome::Status(429), Some(60_001.0), 0, None, 0.0), Decision::GiveUp(GiveUpReason::RetryAfterTooLong));
-        assert_eq!(decide(&P, Outcome::Status(503), Some(5_000.0), 0, Some(4_000.0), 0.0), Decision::GiveUp(GiveUpReason::PastDeadline));
+        assert_eq!(
+            decide(&P, Outcome::Status(429), Some(2128.0), 0, None, 0.0),
+            Decision::RetryAfter(2128.0)
+        );
+        assert_eq!(
+            decide(&P, Outcome::Status(429), Some(0.0), 0, None, 0.0),
+            Decision::RetryAfter(0.0)
+        );
+        assert_eq!(
+            decide(&P, Outcome::Status(429), Some(60_001.0), 0, None, 0.0),
+            Decision::GiveUp(GiveUpReason::RetryAfterTooLong)
+        );
+        assert_eq!(
+            decide(
+                &P,
+                Outcome::Status(503),
+                Some(5_000.0),
+                0,
+                Some(4_000.0),
+                0.0
+            ),
+            Decision::GiveUp(GiveUpReason::PastDeadline)
+        );
     }
 
     #[test]
     fn retries_are_counted() {
-        assert!(matches!(decide(&P, Outcome::Status(503), None, 2, None, 0.0), Decision::RetryAfter(_)));
-        assert_eq!(decide(&P, Outcome::Status(503), None, 3, None, 0.0), Decision::GiveUp(GiveUpReason::RetriesExhausted));
-        let none = RetryPolicy { max_retries: 0, ..P };
-        assert_eq!(decide(&none, Outcome::Status(429), Some(1.0), 0, None, 0.0), Decision::GiveUp(GiveUpReason::RetriesExhausted));
+        assert!(matches!(
+            decide(&P, Outcome::Status(503), None, 2, None, 0.0),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            decide(&P, Outcome::Status(503), None, 3, None, 0.0),
+            Decision::GiveUp(GiveUpReason::RetriesExhausted)
+        );
+        let none = RetryPolicy {
+            max_retries: 0,
+            ..P
+        };
+        assert_eq!(
+            decide(&none, Outcome::Status(429), Some(1.0), 0, None, 0.0),
+            Decision::GiveUp(GiveUpReason::RetriesExhausted)
+        );
     }
 
     #[test]
@@ -183,11 +261,25 @@ mod tests {
 
     #[test]
     fn options_are_bounded() {
-        assert_eq!(RetryPolicy::from_options(None, None, None).unwrap(), RetryPolicy::default());
+        assert_eq!(
+            RetryPolicy::from_options(None, None, None).unwrap(),
+            RetryPolicy::default()
+        );
         let p = RetryPolicy::from_options(Some(0.0), Some(250.0), Some(5.0)).unwrap();
-        assert_eq!((p.max_retries, p.max_delay_ms, p.base_delay_ms), (0, 250.0, 5.0));
-        for (a, b, c) in [(Some(-1.0), None, None), (Some(1.5), None, None), (Some(11.0), None, None), (Some(f64::NAN), None, None),
-                          (None, Some(-1.0), None), (None, Some(f64::INFINITY), None), (None, Some(600_001.0), None), (None, None, Some(0.0))] {
+        assert_eq!(
+            (p.max_retries, p.max_delay_ms, p.base_delay_ms),
+            (0, 250.0, 5.0)
+        );
+        for (a, b, c) in [
+            (Some(-1.0), None, None),
+            (Some(1.5), None, None),
+            (Some(11.0), None, None),
+            (Some(f64::NAN), None, None),
+            (None, Some(-1.0), None),
+            (None, Some(f64::INFINITY), None),
+            (None, Some(600_001.0), None),
+            (None, None, Some(0.0)),
+        ] {
             assert!(RetryPolicy::from_options(a, b, c).is_err());
         }
     }

@@ -6,7 +6,11 @@ pub const MAX_RETRY_AFTER_MS: f64 = 86_400_000.0;
 /// Milliseconds to wait, or `None` if the value is not a valid Retry-After.
 /// `reference_ms` is the response's `Date` (else the local clock) for the HTTP-date form;
 /// `parse_http_date` is the platform's `Date.parse`.
-pub fn parse(value: &str, reference_ms: f64, parse_http_date: &dyn Fn(&str) -> Option<f64>) -> Option<f64> {
+pub fn parse(
+    value: &str,
+    reference_ms: f64,
+    parse_http_date: &dyn Fn(&str) -> Option<f64>,
+) -> Option<f64> {
     let v = value.trim();
     if v.is_empty() {
         return None;
@@ -16,8 +20,7 @@ pub fn parse(value: &str, reference_ms: f64, parse_http_date: &dyn Fn(&str) -> O
         if v.starts_with('.') || v.ends_with('.') || v.matches('.').count() > 1 {
             return None;
         }
-        let secs: f64 = v.parse().ok()?;
-        return Some((secs * 1000.0).ceil().min(MAX_RETRY_AFTER_MS));
+        return Some(decimal_seconds_ms(v));
     }
     // A date needs letters (a weekday or month name); this also keeps Date.parse away from "-5" etc.
     if !v.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -25,6 +28,23 @@ pub fn parse(value: &str, reference_ms: f64, parse_http_date: &dyn Fn(&str) -> O
     }
     let at = parse_http_date(v).filter(|t| t.is_finite())?;
     Some((at - reference_ms).clamp(0.0, MAX_RETRY_AFTER_MS).ceil())
+}
+
+/// `digits[.digits]` seconds (shape checked by the caller) as whole milliseconds, rounded up,
+/// in integer arithmetic: no float parser is linked into the wasm, and 2.128 s is exactly 2128 ms.
+fn decimal_seconds_ms(v: &str) -> f64 {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if int.trim_start_matches('0').len() > 9 {
+        return MAX_RETRY_AFTER_MS;
+    }
+    let secs = int.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    let mut micros = 0u64;
+    for i in 0..6 {
+        micros = micros * 10 + frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+    }
+    let rest_nonzero = frac.bytes().skip(6).any(|b| b != b'0');
+    let ms = secs * 1000 + (micros + u64::from(rest_nonzero)).div_ceil(1000);
+    (ms as f64).min(MAX_RETRY_AFTER_MS)
 }
 
 #[cfg(test)]
@@ -41,19 +61,31 @@ mod tests {
         assert_eq!(parse(" 0 ", 0.0, &date), Some(0.0));
         assert_eq!(parse("2.128", 0.0, &date), Some(2128.0));
         assert_eq!(parse("0.0001", 0.0, &date), Some(1.0));
+        assert_eq!(parse("0.0000001", 0.0, &date), Some(1.0));
+        assert_eq!(parse("1.000000", 0.0, &date), Some(1000.0));
+        assert_eq!(parse("0.25", 0.0, &date), Some(250.0));
+        assert_eq!(parse("000000000000002", 0.0, &date), Some(2000.0));
         assert_eq!(parse("99999999999", 0.0, &date), Some(MAX_RETRY_AFTER_MS));
     }
 
     #[test]
     fn http_dates_relative_to_the_reference() {
         let t = 1_445_412_480_000.0;
-        assert_eq!(parse("Wed, 21 Oct 2015 07:28:00 GMT", t - 5000.0, &date), Some(5000.0));
-        assert_eq!(parse("Wed, 21 Oct 2015 07:28:00 GMT", t + 5000.0, &date), Some(0.0));
+        assert_eq!(
+            parse("Wed, 21 Oct 2015 07:28:00 GMT", t - 5000.0, &date),
+            Some(5000.0)
+        );
+        assert_eq!(
+            parse("Wed, 21 Oct 2015 07:28:00 GMT", t + 5000.0, &date),
+            Some(0.0)
+        );
     }
 
     #[test]
     fn garbage_is_not_a_retry_after() {
-        for v in ["", "-1", "1e3", "soon", ".5", "5.", "1.2.3", "NaN", "Infinity", "0x10", "+3"] {
+        for v in [
+            "", "-1", "1e3", "soon", ".5", "5.", "1.2.3", "NaN", "Infinity", "0x10", "+3",
+        ] {
             assert_eq!(parse(v, 0.0, &date), None, "{v}");
         }
     }
