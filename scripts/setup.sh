@@ -11,7 +11,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 apt_missing=()
-for p in rustc-web cargo-web rust-web-src lld-22 binaryen chromium chromium-driver; do
+for p in rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver; do
   dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
 done
 if [ "${#apt_missing[@]}" -gt 0 ]; then
@@ -48,11 +48,12 @@ if ! have_version wasm-pack "$WASM_PACK_VERSION"; then
   cargo install -q --force wasm-pack --locked --version "$WASM_PACK_VERSION"
 fi
 
-# npm tools for the JS tests (playwright-core, vite, typescript), installed from the lockfile.
-if [ -f tests/js/package-lock.json ]; then
-  if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.package-lock.json 2>/dev/null; then
-    log "npm ci in tests/js"
-    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
-  fi
+# npm tools (binaryen's wasm-opt, vite, typescript, playwright-core), from the lockfile; skipped when
+# node_modules was installed from this very lockfile.
+stamp_npm=node_modules/.lock-$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$stamp_npm" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp_npm"
 fi
 log "toolchain ready"

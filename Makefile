@@ -1,0 +1,52 @@
+# The two commands: `make demo` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+WASM := source scripts/wasm-env.sh &&
+WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue
+EMULATOR := target/debug/graph-emulator
+
+.PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-demo \
+  pkg emulator demo bench bench-emulator bench-size clean
+
+all: pkg
+
+setup:
+	scripts/setup.sh
+
+emulator:
+	cargo build -q -p graph-emulator
+
+# The npm package in pkg/: two wasm-pack builds (web, nodejs), wasm-opt for size, assembled from pkg-template/.
+pkg: setup
+	$(WASM) for t in web nodejs; do \
+	  wasm-pack --quiet build --release --no-opt --no-pack --no-typescript --target $$t --out-dir build/$${t/nodejs/node}; \
+	done
+	for t in web node; do \
+	  node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers --strip-target-features \
+	    build/$$t/graph_sync_job_bg.wasm -o build/$$t/graph_sync_job_bg.wasm; \
+	done
+	node pkg-template/assemble.mjs
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -q --workspace --all-targets -- -D warnings
+	$(WASM) cargo clippy -q -p graph-sync-job --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test --workspace
+
+test-wasm-node: emulator
+	$(WASM) scripts/with-emulator.sh scripts/check-wasm-test-output.sh wasm-pack test --node
+
+test-wasm-browser: emulator
+	$(WASM) WASM_BINDGEN_USE_BROWSER=1 scripts/with-emulator.sh scripts/check-wasm-test-output.sh \
+	  wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
+
+test-wasm: test-wasm-node test-wasm-browser
+
+test: setup lint test-native test-wasm
+	@echo "make test: all suites passed"
+
+clean:
+	rm -rf build pkg target
