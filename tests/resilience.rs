@@ -351,7 +351,7 @@ async fn expired_token_is_refreshed_once_on_401() {
     let src = js(&format!(
         "{{ n: 0, fn() {{ return this.n++ === 0 ? 'expired-token' : '{TOKEN}'; }} }}"
     ));
-    let f = Function::from(get(&src, "fn")).bind(&src);
+    let f = Function::from(get(&src, "fn")).bind0(&src);
     start(f, &sp, &job, options("{}"))
         .await
         .expect("second token works");

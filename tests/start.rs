@@ -252,7 +252,9 @@ async fn truncated_json_is_explained() {
 async fn dropped_connection_is_a_network_error() {
     let (sp, job) = (guid(), job_id());
     job_in_state(&sp, &job, "Paused").await;
-    fault(&sp, 1, r#"{"kind":"drop"}"#).await;
+    // Chromium silently resends once on a reused connection closed before any response, so
+    // drop more than once to see the failure there too.
+    fault(&sp, 4, r#"{"kind":"drop"}"#).await;
     let err = start_err(TOKEN, &sp, &job, options(r#"{"retry":{"maxRetries":0}}"#)).await;
     assert_eq!(get_str(&err, "kind").as_deref(), Some("network"));
     assert_eq!(get_num(&err, "status"), Some(0.0));
