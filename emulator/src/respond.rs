@@ -347,6 +347,16 @@ pub fn preflight(request_headers: &HeaderMap, ids: &Ids) -> Resp {
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("3600"),
     );
+    // Chromium's Private Network Access: lets a page served elsewhere call this loopback server.
+    if request_headers
+        .get("access-control-request-private-network")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    {
+        headers.insert(
+            HeaderName::from_static("access-control-allow-private-network"),
+            HeaderValue::from_static("true"),
+        );
+    }
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
     common_headers(headers, ids);
     response

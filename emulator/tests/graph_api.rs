@@ -541,6 +541,23 @@ fn cors_preflight_answers_any_origin() {
     ] {
         assert!(allowed.contains(h), "{allowed}");
     }
+    assert_eq!(
+        response.header("access-control-allow-private-network"),
+        None
+    );
+    let response = emu.send(
+        "OPTIONS",
+        "/beta/x",
+        &[
+            ("Origin", "https://portal.example"),
+            ("Access-Control-Request-Private-Network", "true"),
+        ],
+        "",
+    );
+    assert_eq!(
+        response.header("access-control-allow-private-network"),
+        Some("true")
+    );
     // The preflight did not run the job.
     assert_eq!(emu.status_code(SF, SF_PAUSED), "Paused");
 }
