@@ -45,7 +45,11 @@ test-wasm-browser: emulator
 
 test-wasm: test-wasm-node test-wasm-browser
 
-test: setup lint test-native test-wasm
+# The packed npm package in real consumers: CJS, ESM, tsc, a Vite build in Chromium; size budget.
+test-js: pkg emulator
+	scripts/with-emulator.sh node --test tests/js/
+
+test: setup lint test-native test-wasm test-js
 	@echo "make test: all suites passed"
 
 clean:

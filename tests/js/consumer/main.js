@@ -1,0 +1,26 @@
+// A bundled app using the package as a portal would: import, call, show the outcome.
+import { startSynchronizationJob, GraphError } from 'graph-sync-job';
+
+const params = new URLSearchParams(location.search);
+const out = document.getElementById('result');
+const baseUrl = params.get('emulator');
+
+async function run() {
+  const results = {};
+  await startSynchronizationJob('demo-token-readwrite', params.get('sp'), params.get('job'), {
+    baseUrl,
+    onResponse: (info) => (results.requestId = info.requestId),
+  });
+  results.started = true;
+  try {
+    await startSynchronizationJob('demo-token-readonly', params.get('sp'), params.get('job'), { baseUrl });
+  } catch (e) {
+    results.denied = { isGraphError: e instanceof GraphError, isError: e instanceof Error, ...e.toJSON() };
+  }
+  return results;
+}
+
+run().then(
+  (r) => (out.textContent = JSON.stringify(r)),
+  (e) => (out.textContent = JSON.stringify({ failed: String(e), ...(e.toJSON ? e.toJSON() : {}) })),
+);
