@@ -324,6 +324,12 @@ pub fn common_headers(headers: &mut HeaderMap, ids: &Ids) {
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static(EXPOSE),
     );
+    // Clients that honour it (Node's undici) drop idle connections before the server's
+    // 20 s head timeout closes them, so no request races a closing socket.
+    headers.insert(
+        HeaderName::from_static("keep-alive"),
+        HeaderValue::from_static("timeout=15"),
+    );
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-cache"));

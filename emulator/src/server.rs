@@ -26,8 +26,9 @@ use crate::throttle::Throttle;
 pub const BODY_LIMIT: usize = 1 << 20;
 /// Largest request head (request line and headers); larger ones get 431.
 pub const HEAD_LIMIT: usize = 64 * 1024;
-/// A request head must arrive within this time (slowloris guard).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request head must arrive within this time (slowloris guard). hyper also applies it to idle
+/// keep-alive connections, hence the `Keep-Alive: timeout` hint below it.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(20);
 /// A request body must arrive within this time.
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open connections get to finish on shutdown.

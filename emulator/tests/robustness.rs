@@ -133,16 +133,16 @@ fn slow_and_idle_connections_do_not_block_service() {
         assert_still_serving(&emu);
     }
     assert!(began.elapsed() < Duration::from_secs(5));
-    // The stalled heads are cut off by the header timeout (10 s) rather than held forever.
+    // The stalled heads are cut off by the header timeout (20 s) rather than held forever.
     let first = &mut stalled[0];
     first
-        .set_read_timeout(Some(Duration::from_secs(20)))
+        .set_read_timeout(Some(Duration::from_secs(40)))
         .unwrap();
     let mut buf = Vec::new();
     let began = Instant::now();
     let _ = first.read_to_end(&mut buf);
     assert!(
-        began.elapsed() < Duration::from_secs(15),
+        began.elapsed() < Duration::from_secs(30),
         "stalled head was not closed"
     );
     assert!(buf.is_empty() || String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"));
