@@ -65,8 +65,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
         (["_emulator", "reset"], _) => method_not_allowed("POST"),
         (["_emulator", "faults"], &Method::POST) => match crate::faults::parse_request(body) {
             Ok(request) => {
-                app.faults.push(request);
-                let id = uuid::Uuid::new_v4().to_string();
+                let id = app.faults.push(request);
                 json_reply(StatusCode::CREATED, &serde_json::json!({ "id": id }))
             }
             Err(message) => bad_request(message),
@@ -75,7 +74,23 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             app.faults.clear();
             Reply::no_content()
         }
-        (["_emulator", "faults"], _) => method_not_allowed("POST, DELETE"),
+        (["_emulator", "faults"], &Method::GET) => json_reply(
+            StatusCode::OK,
+            &serde_json::json!({ "faults": app.faults.list() }),
+        ),
+        (["_emulator", "faults"], _) => method_not_allowed("GET, POST, DELETE"),
+        (["_emulator", "faults", id], &Method::DELETE) => {
+            if app.faults.remove(id) {
+                Reply::no_content()
+            } else {
+                Reply::error(
+                    StatusCode::NOT_FOUND,
+                    "Request_ResourceNotFound",
+                    format!("No queued fault with id '{id}'."),
+                )
+            }
+        }
+        (["_emulator", "faults", _], _) => method_not_allowed("DELETE"),
         (["_emulator", "throttle"], &Method::POST) => match throttle_limits(body) {
             Ok(limits) => {
                 app.throttle.configure(limits);

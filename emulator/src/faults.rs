@@ -60,6 +60,9 @@ impl Matcher {
 }
 
 struct Queued {
+    id: String,
+    /// The `match` and `fault` objects as posted, for `GET /_emulator/faults`.
+    posted: (Value, Value),
     matcher: Matcher,
     remaining: u64,
     fault: Arc<Fault>,
@@ -92,14 +95,43 @@ impl Faults {
         Some(fault)
     }
 
-    pub fn push(&self, request: FaultRequest) {
+    /// Queues a fault; returns its id.
+    pub fn push(&self, request: FaultRequest) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
         let mut queue = lock(&self.queue);
         queue.push_back(Queued {
+            id: id.clone(),
+            posted: request.posted,
             matcher: request.matcher,
             remaining: request.count,
             fault: Arc::new(request.fault),
         });
         self.len.store(queue.len(), Ordering::Release);
+        id
+    }
+
+    /// `[{"id","remaining","match","fault"}]` in queue order.
+    pub fn list(&self) -> Vec<Value> {
+        lock(&self.queue)
+            .iter()
+            .map(|q| {
+                serde_json::json!({
+                    "id": q.id,
+                    "remaining": q.remaining,
+                    "match": q.posted.0,
+                    "fault": q.posted.1,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes the fault with `id`; false if there is none.
+    pub fn remove(&self, id: &str) -> bool {
+        let mut queue = lock(&self.queue);
+        let before = queue.len();
+        queue.retain(|q| q.id != id);
+        self.len.store(queue.len(), Ordering::Release);
+        queue.len() != before
     }
 
     pub fn clear(&self) {
@@ -111,6 +143,7 @@ impl Faults {
 /// A validated `POST /_emulator/faults` body.
 #[derive(Debug, PartialEq)]
 pub struct FaultRequest {
+    posted: (Value, Value),
     matcher: Matcher,
     count: u64,
     fault: Fault,
@@ -194,6 +227,11 @@ pub fn default_error(status: u16) -> (&'static str, &'static str) {
 /// Validates a `POST /_emulator/faults` body.
 pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
     let raw: RawRequest = crate::control::from_json(body)?;
+    let posted: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let posted = (
+        posted.get("match").cloned().unwrap_or(Value::Null),
+        posted.get("fault").cloned().unwrap_or(Value::Null),
+    );
     let count = raw.count.unwrap_or(1);
     if count == 0 {
         return Err("count must be at least 1".to_owned());
@@ -271,6 +309,7 @@ pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
         ));
     }
     Ok(FaultRequest {
+        posted,
         matcher,
         count,
         fault: Fault {
@@ -296,6 +335,19 @@ mod tests {
             faults.push(parse_request(body.as_bytes()).unwrap());
         }
         faults
+    }
+
+    #[test]
+    fn faults_can_be_listed_and_removed() {
+        let faults = Faults::default();
+        let id = faults.push(parse_request(br#"{"count":3,"fault":{"kind":"drop"}}"#).unwrap());
+        let listed = faults.list();
+        assert_eq!(listed[0]["id"], id.as_str());
+        assert_eq!(listed[0]["remaining"], 3);
+        assert_eq!(listed[0]["fault"]["kind"], "drop");
+        assert!(!faults.remove("other"));
+        assert!(faults.remove(&id));
+        assert!(faults.take("GET", "/x").is_none());
     }
 
     #[test]

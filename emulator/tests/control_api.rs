@@ -11,10 +11,10 @@ fn start_path(version: &str, sp: &str, job: &str) -> String {
     format!("{}/start", job_path(version, sp, job))
 }
 
-fn add_fault(emu: &Emulator, body: Value) {
+fn add_fault(emu: &Emulator, body: Value) -> String {
     let response = emu.control("POST", "/_emulator/faults", &body.to_string());
     assert_eq!(response.status, 201, "{}", response.text());
-    assert!(response.json()["id"].is_string());
+    response.json()["id"].as_str().unwrap().to_owned()
 }
 
 #[test]
