@@ -54,3 +54,11 @@ test: setup lint test-native test-wasm test-js
 
 clean:
 	rm -rf build pkg target
+
+# The demo page (www/) against a local emulator: prints the URL; Ctrl-C stops everything.
+demo: pkg emulator
+	scripts/demo.sh
+
+# The demo page end to end in headless Chromium (starts scripts/demo.sh itself).
+test-demo: pkg emulator
+	node --test tests/e2e/
