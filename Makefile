@@ -18,9 +18,12 @@ emulator:
 	cargo build -q -p graph-emulator
 
 # The npm package in pkg/: two wasm-pack builds (web, nodejs), wasm-opt for size, assembled from pkg-template/.
+# On the Debian route the standard library is rebuilt with panic=immediate-abort, which drops
+# panic messages and their formatting code (no panic is reachable from input; see README "Size").
 pkg: setup
-	$(WASM) for t in web nodejs; do \
-	  wasm-pack --quiet build --release --no-opt --no-pack --no-typescript --target $$t --out-dir build/$${t/nodejs/node}; \
+	$(WASM) source scripts/size-flags.sh && for t in web nodejs; do \
+	  wasm-pack --quiet build --release --no-opt --no-pack --no-typescript --target $$t --out-dir build/$${t/nodejs/node} . \
+	    -- $${SIZE_CARGO_ARGS[@]}; \
 	done
 	for t in web node; do \
 	  node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers --strip-target-features \
@@ -31,7 +34,7 @@ pkg: setup
 lint:
 	cargo fmt --all -- --check
 	cargo clippy -q --workspace --all-targets -- -D warnings
-	$(WASM) cargo clippy -q -p graph-sync-job --target wasm32-unknown-unknown --all-targets -- -D warnings
+	$(WASM) GRAPH_EMULATOR_URL=http://127.0.0.1:1 cargo clippy -q -p graph-sync-job --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
 	cargo test --workspace

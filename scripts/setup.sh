@@ -11,7 +11,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 apt_missing=()
-for p in rustc-web cargo-web rust-web-src lld-22 chromium chromium-driver; do
+for p in rustc-web cargo-web rust-web-src rust-web-clippy lld-22 chromium chromium-driver; do
   dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p")
 done
 if [ "${#apt_missing[@]}" -gt 0 ]; then
