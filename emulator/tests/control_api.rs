@@ -46,6 +46,23 @@ fn health_and_unknown_control_routes() {
         .as_str()
         .unwrap()
         .contains("explode"));
+    let too_big = format!("POST /_emulator/faults HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", 1024 * 1024 + 1);
+    assert_eq!(
+        emu.raw(too_big.as_bytes()).unwrap().graph_error(413),
+        "RequestEntityTooLarge"
+    );
+    // Bad percent-encoding in control paths is taken literally.
+    let response = emu.control(
+        "PUT",
+        "/_emulator/servicePrincipals/%zz/jobs/t.%",
+        r#"{"code":"NotRun"}"#,
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json()["id"], "t.%");
+    assert!(
+        emu.recorded("").is_empty(),
+        "control calls are never recorded"
+    );
 }
 
 #[test]
