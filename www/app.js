@@ -218,6 +218,7 @@ async function run(event) {
   const before = await readJobState(input, signal);
   let response = null;
   let error = null;
+  const retries = [];
   setAttempt(1, input.maxRetries + 1);
   announce('Starting the job: attempt 1…');
   const started = performance.now();
@@ -232,9 +233,8 @@ async function run(event) {
       onRetry: ({ attempt, delayMs, error: why }) => {
         setAttempt(attempt + 1, input.maxRetries + 1);
         const reason = why.status ? `${why.status} ${why.code}` : why.code;
-        els.retryLog.append(
-          h('li', { text: `Attempt ${attempt} failed (${reason}); retry ${attempt} in ${Math.round(delayMs)} ms.` }),
-        );
+        retries.push(`Attempt ${attempt} failed (${reason}); retry ${attempt} in ${Math.round(delayMs)} ms.`);
+        els.retryLog.append(h('li', { text: retries.at(-1) }));
         announce(`Attempt ${attempt} failed (${reason}). Retrying in ${Math.round(delayMs)} ms (attempt ${attempt + 1}).`);
       },
       onResponse: (info) => {
@@ -254,7 +254,7 @@ async function run(event) {
   setRunning(false);
   if (error) setAttempt(error.attempts ?? 0, input.maxRetries + 1);
   else if (response) setAttempt(response.attempts, input.maxRetries + 1);
-  render({ input, before, after, response, error, elapsedMs });
+  render({ input, before, after, response, error, elapsedMs, retries });
   if (onEmulator()) refreshSeedStates();
 }
 
@@ -337,7 +337,7 @@ function hints({ input, before, error, response }) {
     }
   } else if (status === 401) {
     out.push(
-      `Graph did not accept the token (${code || 'unauthorized'}): it is expired, malformed, or issued for another audience or cloud. Request it for ${input.baseUrl}/.default.`,
+      `Graph did not accept the token (${code || 'unauthorized'}): it is expired, malformed, or issued for another audience or cloud.${emu ? '' : ` Request it for the scope ${input.baseUrl}/.default.`}`,
     );
     if (emu && demoToken(true)) out.push(`The emulator accepts ${demoToken(true)} (“Use demo values”).`);
   } else if (status === 400 && /NotConfigured|not configured/i.test(error.message)) {
@@ -362,12 +362,12 @@ function hints({ input, before, error, response }) {
   return out;
 }
 
-function hintList(items) {
+function hintList(items, title) {
   if (!items.length) return null;
   return h(
     'div',
     { class: 'hints' },
-    h('h3', { text: 'What to check' }),
+    h('h3', { text: title }),
     h('ul', {}, items.map((item) =>
       typeof item === 'string'
         ? h('li', { text: item })
@@ -376,7 +376,7 @@ function hintList(items) {
   );
 }
 
-function render({ input, before, after, response, error, elapsedMs }) {
+function render({ input, before, after, response, error, elapsedMs, retries }) {
   const body = [];
   const dl = h('dl', { class: 'fields' });
   const took = `${Math.round(elapsedMs)} ms`;
@@ -414,7 +414,11 @@ function render({ input, before, after, response, error, elapsedMs }) {
     body.push(h('p', { class: 'lead', text: String(error) }));
     announce(`Start failed: ${String(error)}`);
   }
-  body.push(hintList(hints({ input, before, error, response })));
+  if (retries.length) {
+    body.push(h('div', { class: 'retries' }, h('h3', { text: 'Retries (onRetry)' }),
+      h('ol', { class: 'retry-list' }, retries.map((r) => h('li', { text: r })))));
+  }
+  body.push(hintList(hints({ input, before, error, response }), error ? 'What to check' : 'Good to know'));
   body.push(stateView(before, after));
   if (error instanceof GraphError) {
     body.push(h('details', { class: 'raw' }, h('summary', { text: 'The whole error: error.toJSON()' }),
@@ -422,6 +426,7 @@ function render({ input, before, after, response, error, elapsedMs }) {
   }
   els.resultBody.replaceChildren(...body.filter(Boolean));
   els.result.hidden = false;
+  $('placeholder').hidden = true;
   els.result.focus();
 }
 

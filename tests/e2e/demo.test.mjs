@@ -228,11 +228,19 @@ test('the appId instead of the object id: 404 with the appId hint and a fix', as
   console.log(`# ${await shot('3-appid-404')}`);
 });
 
-test('the read-only token: 403 Authorization_RequestDenied with the permission hint', async () => {
+test('keyboard only, read-only token: 403 Authorization_RequestDenied with the permission hint', async () => {
   expected = [{ what: 'console', re: /status of 403/, count: 1 }];
-  await page.click(`.seed-job[data-job="${NOT_RUN}"]`);
-  await page.click('#use-readonly');
-  await startAndWait();
+  await page.focus(`.seed-job[data-job="${NOT_RUN}"]`);
+  await page.keyboard.press('Enter');
+  await page.focus('#use-demo');
+  await page.keyboard.press('Tab'); // the next control is "Use the read-only token"
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'use-readonly');
+  await page.keyboard.press('Space');
+  await page.focus('#job');
+  await page.keyboard.press('Enter'); // submits the form
+  await page.waitForSelector('#result:not([hidden])', { timeout: 10_000 });
+  await page.waitForFunction(() => !document.querySelector('#start').disabled);
+  assert.equal(await page.inputValue('#token'), 'demo-token-readonly');
   assert.equal(await fieldText('status'), '403');
   assert.equal(await fieldText('code'), 'Authorization_RequestDenied');
   assert.match(await page.textContent('.hints'), /Synchronization\.ReadWrite\.All/);
@@ -266,13 +274,18 @@ test('throttled twice: the attempt counter moves, then the quarantined job turns
   const log = await page.$$eval('#retry-log li', (li) => li.map((l) => l.textContent));
   assert.equal(log.length, 2);
   assert.match(log[0], /Attempt 1 failed \(429 TooManyRequests\); retry 1 in 300 ms/);
+  assert.equal(await page.$$eval('#result .retry-list li', (li) => li.length), 2);
   assert.match(await stateLine(), /Before: Quarantine → After: Active/);
   assert.match(await page.textContent('.hints'), /was in quarantine \(TooManyDeletes\)/);
   assert.equal(await jobState(SF, QUARANTINED), 'Active');
   console.log(`# ${await shot('5-throttled-quarantine-to-active')}`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const wide = await shot('5-throttled-quarantine-to-active-1280');
+  await page.setViewportSize({ width: 390, height: 844 });
+  console.log(`# ${await shot('5-throttled-quarantine-to-active-390')}`);
   if (process.env.DEMO_UPDATE_DOCS) {
     mkdirSync(join(root, 'docs'), { recursive: true });
-    copyFileSync(join(shots, '5-throttled-quarantine-to-active.png'), join(root, 'docs', 'demo.png'));
+    copyFileSync(wide, join(root, 'docs', 'demo.png'));
     console.log(`# updated ${join(root, 'docs', 'demo.png')}`);
   }
 });
