@@ -7,7 +7,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-glo
 EMULATOR := target/debug/graph-emulator
 
 .PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-demo \
-  pkg emulator demo bench bench-emulator bench-size clean
+  pkg emulator demo bench bench-emulator bench-client bench-size clean
 
 all: pkg
 
@@ -52,8 +52,21 @@ test-wasm: test-wasm-node test-wasm-browser
 test-js: pkg emulator
 	scripts/with-emulator.sh node --test tests/js/
 
-test: setup lint test-native test-wasm test-js
+test: setup lint test-native test-wasm test-js test-demo
 	@echo "make test: all suites passed"
+
+# Benchmarks (figures, never assertions): emulator load, client overhead vs plain fetch and the
+# Microsoft Graph JS client in the same process, browser payload vs the Microsoft Graph JS client.
+bench: bench-emulator bench-client bench-size
+
+bench-emulator:
+	emulator/bench/run.sh
+
+bench-client: pkg emulator
+	scripts/with-emulator.sh node bench/client.mjs
+
+bench-size: pkg
+	node bench/size.mjs
 
 clean:
 	rm -rf build pkg target

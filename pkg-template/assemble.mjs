@@ -47,6 +47,13 @@ for (const [file, target] of [['browser.js', 'web'], ['node.cjs', 'node'], ['nod
 const pkg = JSON.parse(readFileSync(join(tpl, 'package.json'), 'utf8'));
 pkg.version = version;
 writeFileSync(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-cpSync(join(tpl, 'README.md'), join(out, 'README.md'));
+// The npm README: the template's introduction, then the user-facing sections of the repository README.
+const sections = readFileSync(join(root, 'README.md'), 'utf8').split(/\n(?=## )/);
+const wanted = ['## Use it', '## API', '## GraphError'].map((h) => {
+  const found = sections.find((s) => s.startsWith(h + '\n'));
+  if (!found) throw new Error(`README.md has no section "${h}"`);
+  return found.trim();
+});
+writeFileSync(join(out, 'README.md'), readFileSync(join(tpl, 'README.md'), 'utf8').replace('SECTIONS', wanted.join('\n\n') + '\n'));
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
 console.log(`pkg/ assembled: graph-sync-job@${version}`);

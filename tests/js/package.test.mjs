@@ -73,6 +73,8 @@ test('the tarball holds exactly the files users need', () => {
   assert.equal(pkg.sideEffects, false);
   assert.equal(pkg.license, 'MIT');
   assert.ok(pkg.engines.node);
+  const readme = readFileSync(join(app, 'node_modules/graph-sync-job/README.md'), 'utf8');
+  for (const section of ['## Use it', '## API', '## GraphError']) assert.ok(readme.includes(section), `npm README lacks ${section}`);
 });
 
 test('CommonJS require: starts a paused job and rejects with GraphError', async () => {
