@@ -246,10 +246,12 @@ async function run(event) {
   }
   const elapsedMs = performance.now() - started;
   controller = null;
-  // After a refused token there is nothing more to read; otherwise read the state again.
-  const after =
-    before.status === 401 || before.skipped
-      ? { skipped: before.skipped ?? 'the token was refused' }
+  // When the state could not be read before (refused token, unknown ids), reading it again
+  // would only repeat that answer.
+  const after = before.skipped
+    ? { skipped: before.skipped }
+    : before.status >= 400 && before.status < 500 && before.status !== 429
+      ? { skipped: `as before: ${before.error}` }
       : await readJobState(input);
   setRunning(false);
   if (error) setAttempt(error.attempts ?? 0, input.maxRetries + 1);

@@ -217,7 +217,7 @@ test('a bad token: the 401 laid out field by field, with a hint', async () => {
 });
 
 test('the appId instead of the object id: 404 with the appId hint and a fix', async () => {
-  expected = [{ what: 'console', re: /status of 404/, count: 3 }]; // state before, start, state after
+  expected = [{ what: 'console', re: /status of 404/, count: 2 }]; // the state GET and the start
   await fill({ token: 'demo-token-readwrite', sp: SF_APP_ID, job: PAUSED });
   await startAndWait();
   assert.equal(await fieldText('status'), '404');
