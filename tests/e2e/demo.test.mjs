@@ -313,6 +313,27 @@ test('Cancel aborts a slow call: kind aborted, job untouched', async () => {
   console.log(`# ${await shot('6-cancelled')}`);
 });
 
+test('Escape cancels too, and the package adds no request after the abort', async () => {
+  expected = [{ what: 'requestfailed', re: /ERR_ABORTED POST .*\/start$/, count: 1 }];
+  await control('POST', '/faults', {
+    match: { method: 'POST', pathContains: '/start' },
+    fault: { kind: 'delay', ms: 5000 },
+  });
+  await page.click('#use-demo');
+  await page.focus('#job');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /attempt 1/.test(document.querySelector('#status').textContent));
+  await page.waitForTimeout(200);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#result:not([hidden])');
+  assert.equal(await fieldText('kind'), 'aborted');
+  assert.equal(await fieldText('attempts'), '1');
+  assert.match(await page.textContent('#status'), /Start failed: aborted/);
+  const starts = (await control('GET', `/requests?pathContains=${encodeURIComponent(PAUSED)}`)).requests
+    .filter((r) => r.method === 'POST');
+  assert.equal(starts.length, 1);
+});
+
 test('phone width (390 px): no horizontal scrolling, result readable', async () => {
   expected = [{ what: 'console', re: /status of 401/, count: 2 }];
   await page.setViewportSize({ width: 390, height: 844 });
