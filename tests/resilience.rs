@@ -391,7 +391,7 @@ async fn each_cloud_calls_its_own_root() {
     // No internet here: a stand-in global fetch captures the URL and answers 204 (restored after).
     let capture = js(
         "(() => { const real = globalThis.fetch; const seen = []; \
-         globalThis.fetch = (req) => { seen.push(req.url); return Promise.resolve(new Response(null, { status: 204 })); }; \
+         globalThis.fetch = (input) => { seen.push(typeof input === 'string' ? input : input.url); return Promise.resolve(new Response(null, { status: 204 })); }; \
          return { seen, restore() { globalThis.fetch = real; } }; })()",
     );
     let sp = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";

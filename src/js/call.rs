@@ -278,7 +278,7 @@ impl Call {
                     retries += 1;
                     self.report_retry(retries, delay_ms, &error);
                     last_error = error;
-                    if JsFuture::from(platform::sleep(delay_ms, &stopper.signal()))
+                    if JsFuture::from(platform::sleep(delay_ms, stopper.signal().as_ref()))
                         .await
                         .is_err()
                     {
@@ -343,7 +343,11 @@ impl Call {
             d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
             convert::graph_error(&d, cause)
         };
-        let value = match JsFuture::from(platform::until_aborted(&promise, &stopper.signal())).await
+        let value = match JsFuture::from(platform::until_aborted(
+            &promise,
+            stopper.signal().as_ref(),
+        ))
+        .await
         {
             Ok(v) => v,
             Err(e) => {
@@ -379,14 +383,22 @@ impl Call {
     }
 
     async fn send(&self, token: &str, stopper: &Stopper) -> Result<web_sys::Response, JsValue> {
-        let request = gloo_net::http::Request::post(&self.url)
-            .header("Authorization", &format!("Bearer {token}"))
-            .header("client-request-id", &self.client_request_id)
-            .abort_signal(Some(&stopper.signal()))
-            .build()
-            .map_err(|e| JsValue::from_str(&e.to_string()))?;
-        let raw: web_sys::Request = request.into();
-        let resp = JsFuture::from(platform::fetch_with_request(&raw)).await?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        let h = Object::new();
+        set(
+            &h,
+            "authorization",
+            &JsValue::from_str(&format!("Bearer {token}")),
+        );
+        set(
+            &h,
+            "client-request-id",
+            &JsValue::from_str(&self.client_request_id),
+        );
+        init.set_headers(&h);
+        init.set_signal(stopper.signal().as_ref());
+        let resp = JsFuture::from(platform::fetch_with_init(&self.url, &init)).await?;
         resp.dyn_into::<web_sys::Response>()
     }
 
@@ -401,7 +413,7 @@ impl Call {
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
         let body = match resp.text() {
-            Ok(p) => JsFuture::from(platform::until_aborted(&p, &stopper.signal()))
+            Ok(p) => JsFuture::from(platform::until_aborted(&p, stopper.signal().as_ref()))
                 .await
                 .ok(),
             Err(_) => None,

@@ -18,7 +18,7 @@ const app = join(work, 'app');
 const requireRoot = createRequire(join(root, 'package.json'));
 
 function sh(cmd, args, cwd) {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
 async function control(method, path, body) {
@@ -82,12 +82,17 @@ test('CommonJS require: starts a paused job and rejects with GraphError', async 
   const script = `
     const { startSynchronizationJob, GraphError } = require('graph-sync-job');
     (async () => {
-      await startSynchronizationJob('demo-token-readwrite', '${sp}', '${job}', { baseUrl: '${emulator}' });
+      // A long deadline and a signal: the call must clear its timer and listener, or Node would
+      // stay alive for ten minutes (sh() below gives it 20 s).
+      const signal = new AbortController().signal;
+      await startSynchronizationJob('demo-token-readwrite', '${sp}', '${job}', { baseUrl: '${emulator}', timeoutMs: 600000, signal });
       try { await startSynchronizationJob('demo-token-readonly', '${sp}', '${job}', { baseUrl: '${emulator}' }); }
       catch (e) { console.log(JSON.stringify({ g: e instanceof GraphError, e: e instanceof Error, ...e.toJSON() })); }
     })();`;
   writeFileSync(join(app, 'cjs-check.cjs'), script);
-  const out = JSON.parse(sh('node', ['cjs-check.cjs'], app));
+  const t0 = Date.now();
+  const out = JSON.parse(execFileSync('node', ['cjs-check.cjs'], { cwd: app, encoding: 'utf8', timeout: 20_000 }));
+  assert.ok(Date.now() - t0 < 20_000, 'node exited promptly: no timer left behind');
   assert.equal(await jobState(sp, job), 'Active');
   assert.equal(out.g, true);
   assert.equal(out.e, true);
