@@ -56,7 +56,7 @@ export interface StartOptions {
   apiVersion?: 'beta' | 'v1.0';
   /** Cancels the request and any wait; the call rejects with kind "aborted" and the signal's reason as cause. */
   signal?: AbortSignal;
-  /** One deadline in ms over the whole call, retries and waits included; past it, kind "timeout". */
+  /** One deadline in ms over the whole call, retries and waits included; past it, kind "timeout". Default 120000. */
   timeoutMs?: number;
   retry?: RetryOptions;
   /** Called before each wait. Exceptions it throws are ignored. */

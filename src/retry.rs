@@ -12,6 +12,9 @@ pub const DEFAULT_MAX_DELAY_MS: f64 = 60_000.0;
 pub const MAX_MAX_DELAY_MS: f64 = 600_000.0;
 /// First backoff step when the server gave no Retry-After; doubles each retry, with jitter.
 pub const DEFAULT_BASE_DELAY_MS: f64 = 1_000.0;
+/// Deadline over the whole call when `options.timeoutMs` is not given: a hung server never
+/// leaves the promise pending forever.
+pub const DEFAULT_TIMEOUT_MS: f64 = 120_000.0;
 /// Most accepted for `options.timeoutMs` (one day).
 pub const MAX_TIMEOUT_MS: f64 = 86_400_000.0;
 

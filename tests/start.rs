@@ -547,3 +547,14 @@ async fn on_response_reports_graph_ids() {
         Some("11111111-2222-4333-8444-555555555555")
     );
 }
+
+#[wasm_bindgen_test]
+async fn unexpected_2xx_is_an_error_with_its_body() {
+    let err = non_graph_body(
+        r#"{"kind":"text","status":200,"body":"{\"value\":[]}"}"#,
+        200.0,
+    )
+    .await;
+    assert_eq!(get_str(&err, "body").as_deref(), Some(r#"{"value":[]}"#));
+    assert!(get_str(&err, "message").unwrap().contains("204"));
+}

@@ -53,7 +53,7 @@ struct Call {
     client_request_id: String,
     policy: RetryPolicy,
     signal: JsValue,
-    timeout_ms: Option<f64>,
+    timeout_ms: f64,
     on_retry: Option<Function>,
     on_response: Option<Function>,
 }
@@ -154,12 +154,15 @@ impl Call {
             }
             None => JsValue::UNDEFINED,
         };
-        let timeout_ms = number(
+        let timeout_ms = match number(
             get(&opts, "timeoutMs", "options.timeoutMs")?,
             "options.timeoutMs",
-        )?
-        .map(|t| retry::check_number("options.timeoutMs", t, 1.0, retry::MAX_TIMEOUT_MS, false))
-        .transpose()?;
+        )? {
+            Some(t) => {
+                retry::check_number("options.timeoutMs", t, 1.0, retry::MAX_TIMEOUT_MS, false)?
+            }
+            None => retry::DEFAULT_TIMEOUT_MS,
+        };
         let policy = match get(&opts, "retry", "options.retry")? {
             Some(r) if r.is_object() => RetryPolicy::from_options(
                 number(
@@ -264,7 +267,7 @@ impl Call {
                 token = self.token(stopper, attempts, &last_error).await?;
                 continue;
             }
-            let remaining = self.timeout_ms.map(|t| t - (platform::now_ms() - started));
+            let remaining = Some(self.timeout_ms - (platform::now_ms() - started));
             match retry::decide(
                 &self.policy,
                 outcome,
@@ -278,7 +281,7 @@ impl Call {
                     retries += 1;
                     self.report_retry(retries, delay_ms, &error);
                     last_error = error;
-                    if JsFuture::from(platform::sleep(delay_ms, stopper.signal().as_ref()))
+                    if JsFuture::from(platform::sleep(delay_ms, &stopper.signal()))
                         .await
                         .is_err()
                     {
@@ -298,7 +301,7 @@ impl Call {
                 ErrorKind::Timeout,
                 format!(
                     "The call did not finish within options.timeoutMs ({} ms).",
-                    self.timeout_ms.unwrap_or(0.0) as u64
+                    self.timeout_ms as u64
                 ),
                 last_error.clone(),
             ),
@@ -343,11 +346,7 @@ impl Call {
             d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
             convert::graph_error(&d, cause)
         };
-        let value = match JsFuture::from(platform::until_aborted(
-            &promise,
-            stopper.signal().as_ref(),
-        ))
-        .await
+        let value = match JsFuture::from(platform::until_aborted(&promise, &stopper.signal())).await
         {
             Ok(v) => v,
             Err(e) => {
@@ -397,7 +396,7 @@ impl Call {
             &JsValue::from_str(&self.client_request_id),
         );
         init.set_headers(&h);
-        init.set_signal(stopper.signal().as_ref());
+        init.set_signal(Some(&stopper.signal()));
         let resp = JsFuture::from(platform::fetch_with_init(&self.url, &init)).await?;
         resp.dyn_into::<web_sys::Response>()
     }
@@ -413,7 +412,7 @@ impl Call {
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
         let body = match resp.text() {
-            Ok(p) => JsFuture::from(platform::until_aborted(&p, stopper.signal().as_ref()))
+            Ok(p) => JsFuture::from(platform::until_aborted(&p, &stopper.signal()))
                 .await
                 .ok(),
             Err(_) => None,

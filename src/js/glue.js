@@ -49,15 +49,12 @@ export function callAsync(fn, thisArg, arg) {
 /**
  * One controller per call, aborted by the caller's signal or by the deadline. `stop()` tells
  * which fired ('aborted' | 'timeout' | undefined); `dispose()` removes the listener and timer.
- * Without a signal or deadline there is nothing to stop: no controller, `signal` undefined.
  */
 export class Stopper {
   constructor(userSignal, timeoutMs) {
     this.reason = undefined;
     this.cause = undefined;
     this.user = userSignal || undefined;
-    this.timer = undefined;
-    if (!this.user && timeoutMs === undefined) return;
     this.controller = new AbortController();
     this.signal = this.controller.signal;
     this.onAbort = () => this.fire('aborted', this.user.reason);
@@ -65,7 +62,7 @@ export class Stopper {
       if (this.user.aborted) this.fire('aborted', this.user.reason);
       else this.user.addEventListener('abort', this.onAbort, { once: true });
     }
-    this.timer = timeoutMs === undefined ? undefined : setTimeout(() => this.fire('timeout', undefined), timeoutMs);
+    this.timer = setTimeout(() => this.fire('timeout', undefined), timeoutMs);
   }
   fire(reason, cause) {
     if (this.reason) return;
@@ -85,7 +82,6 @@ export class Stopper {
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts; leaves no timer or listener behind. */
 export function sleep(ms, signal) {
-  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {
@@ -102,7 +98,6 @@ export function sleep(ms, signal) {
 
 /** Settles like `promise`, or rejects as soon as `signal` aborts. */
 export function untilAborted(promise, signal) {
-  if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   let onAbort;
   const aborted = new Promise((_, reject) => {

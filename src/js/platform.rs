@@ -13,18 +13,17 @@ extern "C" {
     pub fn call_async(f: &js_sys::Function, this_arg: &JsValue, arg: &JsValue) -> Promise;
 
     #[wasm_bindgen(js_name = sleep)]
-    pub fn sleep(ms: f64, signal: Option<&web_sys::AbortSignal>) -> Promise;
+    pub fn sleep(ms: f64, signal: &web_sys::AbortSignal) -> Promise;
 
     #[wasm_bindgen(js_name = untilAborted)]
-    pub fn until_aborted(promise: &Promise, signal: Option<&web_sys::AbortSignal>) -> Promise;
+    pub fn until_aborted(promise: &Promise, signal: &web_sys::AbortSignal) -> Promise;
 
     /// The call's own abort controller, fired by the caller's signal or the deadline.
     pub type Stopper;
     #[wasm_bindgen(constructor)]
-    pub fn new(user_signal: &JsValue, timeout_ms: Option<f64>) -> Stopper;
-    /// The call's signal; `None` when the call has neither a signal nor a deadline.
+    pub fn new(user_signal: &JsValue, timeout_ms: f64) -> Stopper;
     #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &Stopper) -> Option<web_sys::AbortSignal>;
+    pub fn signal(this: &Stopper) -> web_sys::AbortSignal;
     /// `"aborted"`, `"timeout"`, or undefined while running.
     #[wasm_bindgen(method)]
     pub fn stop(this: &Stopper) -> Option<String>;
@@ -38,7 +37,7 @@ extern "C" {
 extern "C" {
     /// The global `fetch` (windows, workers and Node alike), bound as gloo-net binds it. Called with
     /// a URL and an init rather than through gloo-net's RequestBuilder, which constructs the Request
-    /// twice (about a third of the client's overhead per call in Node, see README "Benchmarks"), and
+    /// twice (a measurable share of the client's overhead per call in Node, see README "Benchmarks"), and
     /// so that a network failure's original error (with Node's `cause`) is kept.
     #[wasm_bindgen(js_name = fetch)]
     pub fn fetch_with_init(input: &str, init: &web_sys::RequestInit) -> Promise;
