@@ -10,6 +10,7 @@ import { mkdirSync, copyFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { control as emulatorControl } from '../support/emulator.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const { chromium } = createRequire(join(root, 'package.json'))('playwright-core');
@@ -27,16 +28,7 @@ let demo, pageUrl, emulator, browser, context, page;
 let seen; // console errors, page errors and failed requests of the current case
 let expected; // what the current case provokes: [{ what, re, count }]
 
-async function control(method, path, body) {
-  const r = await fetch(`${emulator}/_emulator${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(r.status < 300, `control ${method} ${path}: ${r.status}`);
-  const text = await r.text();
-  return text ? JSON.parse(text) : null;
-}
+const control = (method, path, body) => emulatorControl(emulator, method, path, body);
 
 async function jobState(sp, job) {
   const r = await fetch(`${emulator}/beta/servicePrincipals/${sp}/synchronization/jobs/${job}`, {

@@ -1,7 +1,7 @@
 // The packed package as users get it: `npm pack` of pkg/, installed into a throwaway consumer
 // project, then used through CJS require, ESM import, tsc, and a Vite production build loaded in
 // headless Chromium calling the emulator across origins. Needs GRAPH_EMULATOR_URL (scripts/with-emulator.sh).
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { join, extname, normalize } from 'node:path';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { control as emulatorControl } from '../support/emulator.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const emulator = process.env.GRAPH_EMULATOR_URL;
@@ -21,16 +22,7 @@ function sh(cmd, args, cwd) {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
-async function control(method, path, body) {
-  const r = await fetch(`${emulator}/_emulator${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(r.status < 300, `control ${method} ${path}: ${r.status}`);
-  const text = await r.text();
-  return text ? JSON.parse(text) : null;
-}
+const control = (method, path, body) => emulatorControl(emulator, method, path, body);
 
 async function freshJob(code) {
   const sp = randomUUID();
@@ -200,4 +192,3 @@ test('gzipped browser payload stays within budget', () => {
   assert.ok(total <= BROWSER_GZIP_BUDGET, `browser payload ${total} B gzipped exceeds budget ${BROWSER_GZIP_BUDGET} B`);
 });
 
-after(() => {});
