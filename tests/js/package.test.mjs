@@ -134,7 +134,7 @@ function serve(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('Vite production build runs in headless Chromium against the emulator, cross-origin', async () => {
+test('Vite production build runs in headless Chromium (page and module worker) against the emulator, cross-origin', async () => {
   const vite = join(root, 'node_modules/vite/bin/vite.js');
   sh('node', [vite, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], app);
   const assets = readdirSync(join(app, 'dist/assets'));
@@ -149,10 +149,11 @@ test('Vite production build runs in headless Chromium against the emulator, cros
   });
   try {
     const { sp, job } = await freshJob('Paused');
+    const w = await freshJob('NotRun');
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    const url = `http://127.0.0.1:${server.address().port}/?emulator=${encodeURIComponent(emulator)}&sp=${sp}&job=${job}`;
+    const url = `http://127.0.0.1:${server.address().port}/?emulator=${encodeURIComponent(emulator)}&sp=${sp}&job=${job}&workerSp=${w.sp}&workerJob=${w.job}`;
     await page.goto(url);
     await page.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, { timeout: 20_000 });
     const result = JSON.parse(await page.textContent('#result'));
@@ -164,6 +165,12 @@ test('Vite production build runs in headless Chromium against the emulator, cros
     assert.equal(result.denied.status, 403);
     assert.equal(result.denied.requestId.length, 36, 'request-id readable across origins');
     assert.equal(await jobState(sp, job), 'Active');
+    // In a module worker (no window): started, then a typed 403.
+    assert.equal(result.worker.hasWindow, false);
+    assert.equal(result.worker.started, true, JSON.stringify(result.worker));
+    assert.equal(result.worker.error.isGraphError, true);
+    assert.equal(result.worker.error.status, 403);
+    assert.equal(await jobState(w.sp, w.job), 'Active');
     const recorded = (await control('GET', `/requests?pathContains=${sp}`)).requests;
     assert.ok(recorded.some((r) => r.method === 'OPTIONS'), 'the browser sent a CORS preflight');
     const origin = recorded.find((r) => r.method === 'POST').headers.origin;

@@ -17,6 +17,12 @@ async function run() {
   } catch (e) {
     results.denied = { isGraphError: e instanceof GraphError, isError: e instanceof Error, ...e.toJSON() };
   }
+  results.worker = await new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.onmessage = ({ data }) => resolve(data);
+    worker.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
+    worker.postMessage({ baseUrl, sp: params.get('workerSp'), job: params.get('workerJob') });
+  });
   return results;
 }
 
