@@ -11,6 +11,9 @@ pub mod retry;
 pub mod retry_after;
 pub mod time;
 
+#[cfg(test)]
+mod robustness;
+
 #[cfg(target_arch = "wasm32")]
 mod js;
 

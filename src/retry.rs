@@ -139,7 +139,9 @@ pub fn backoff_ms(policy: &RetryPolicy, retry: u32, random: f64) -> f64 {
     } else {
         0.5
     };
-    (capped / 2.0 + capped / 2.0 * r).round()
+    (capped / 2.0 + capped / 2.0 * r)
+        .round()
+        .min(policy.max_delay_ms)
 }
 
 /// Decides what follows an attempt. `retries_done` counts retries already made;

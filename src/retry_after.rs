@@ -26,7 +26,7 @@ pub fn parse(
     if !v.bytes().any(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    let at = parse_http_date(v).filter(|t| t.is_finite())?;
+    let at = parse_http_date(v).filter(|t| t.is_finite() && reference_ms.is_finite())?;
     Some((at - reference_ms).clamp(0.0, MAX_RETRY_AFTER_MS).ceil())
 }
 
