@@ -422,3 +422,42 @@ async fn each_cloud_calls_its_own_root() {
         ]
     );
 }
+
+#[wasm_bindgen_test]
+async fn hostile_values_from_the_platform_do_not_break_the_module() {
+    // A token function throwing an Error whose message getter throws too.
+    let src = js("() => { class Nasty extends Error { get message() { throw new Error('gotcha') } } throw new Nasty(); }");
+    let err = start_err(src, &guid(), &job_id(), options("{}")).await;
+    assert_eq!(get_str(&err, "kind").as_deref(), Some("token"));
+    // A fetch stand-in that throws synchronously, and one that resolves to something not a Response.
+    let swap = js(
+        "(() => { const real = globalThis.fetch; let n = 0; \
+         globalThis.fetch = () => { if (n++ === 0) throw new TypeError('sync throw'); return Promise.resolve(42); }; \
+         return { restore() { globalThis.fetch = real; } }; })()",
+    );
+    let first = start(
+        TOKEN,
+        &guid(),
+        &job_id(),
+        options(r#"{"retry":{"maxRetries":0}}"#),
+    )
+    .await;
+    let second = start(
+        TOKEN,
+        &guid(),
+        &job_id(),
+        options(r#"{"retry":{"maxRetries":0}}"#),
+    )
+    .await;
+    Function::from(get(&swap, "restore")).call0(&swap).unwrap();
+    for r in [first, second] {
+        let e = r.expect_err("should fail");
+        assert_eq!(get_str(&e, "kind").as_deref(), Some("network"));
+    }
+    // The module still works.
+    let (sp, job) = (guid(), job_id());
+    job_in_state(&sp, &job, "Paused").await;
+    start(TOKEN, &sp, &job, options("{}"))
+        .await
+        .expect("still works");
+}

@@ -397,7 +397,7 @@ impl Call {
         );
         init.set_headers(&h);
         init.set_signal(Some(&stopper.signal()));
-        let resp = JsFuture::from(platform::fetch_with_init(&self.url, &init)).await?;
+        let resp = JsFuture::from(platform::fetch_with_init(&self.url, &init)?).await?;
         resp.dyn_into::<web_sys::Response>()
     }
 
@@ -503,9 +503,12 @@ fn bad_token_type() -> InvalidArgument {
 
 /// A short description of a thrown value, for messages.
 fn describe(e: &JsValue) -> String {
-    if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
+    if let Some(s) = e.as_string() {
+        return s;
     }
-    e.as_string()
-        .unwrap_or_else(|| "it threw a non-Error value".to_owned())
+    // Reflect, not Error.prototype.message: a throwing getter must not unwind through wasm.
+    Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "it threw a value without a message".to_owned())
 }

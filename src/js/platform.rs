@@ -39,8 +39,9 @@ extern "C" {
     /// a URL and an init rather than through gloo-net's RequestBuilder, which constructs the Request
     /// twice (a measurable share of the client's overhead per call in Node, see README "Benchmarks"), and
     /// so that a network failure's original error (with Node's `cause`) is kept.
-    #[wasm_bindgen(js_name = fetch)]
-    pub fn fetch_with_init(input: &str, init: &web_sys::RequestInit) -> Promise;
+    /// `catch`: a fetch polyfill may throw synchronously; that must not unwind through wasm.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub fn fetch_with_init(input: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue>;
 }
 
 /// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from `crypto.getRandomValues`
