@@ -3,6 +3,7 @@
 
 use crate::json::{redact_in, Json};
 use crate::retry_after;
+use crate::text::decimal;
 use crate::time;
 
 /// Longest `body` kept on an error, in bytes; longer bodies are cut and `bodyTruncated` is set.
@@ -304,16 +305,22 @@ fn fallback_message(
         "" => status_text.trim(),
         p => p,
     };
+    let digits = decimal(u64::from(status));
     let head = if phrase.is_empty() {
-        format!("Microsoft Graph answered HTTP {status}")
+        ["Microsoft Graph answered HTTP ", &digits].concat()
     } else {
-        format!("Microsoft Graph answered HTTP {status} {phrase}")
+        ["Microsoft Graph answered HTTP ", &digits, " ", phrase].concat()
+    };
+    let say = |rest: &[&str]| {
+        let mut message = head.clone();
+        rest.iter().for_each(|part| message.push_str(part));
+        message
     };
     if let Some(code) = graph_code {
-        return format!("{head} with error code {code} and no message.");
+        return say(&[" with error code ", code, " and no message."]);
     }
     if (200..300).contains(&status) {
-        return format!("{head}, but starting a job answers 204 No Content.");
+        return say(&[", but starting a job answers 204 No Content."]);
     }
     let body = body.unwrap_or("");
     let ct = content_type
@@ -323,27 +330,25 @@ fn fallback_message(
         .trim()
         .to_ascii_lowercase();
     if body.trim().is_empty() {
-        return format!("{head} with an empty body.");
+        return say(&[" with an empty body."]);
     }
     let looks_html = ct.contains("html") || body.trim_start().starts_with('<');
     if looks_html {
         return match html_title(body) {
-            Some(t) => format!("{head} with an HTML page: {t}"),
-            None => format!("{head} with an HTML page instead of a Graph error."),
+            Some(t) => say(&[" with an HTML page: ", &t]),
+            None => say(&[" with an HTML page instead of a Graph error."]),
         };
     }
     let trimmed = body.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') || ct.contains("json") {
-        return format!(
-            "{head} with a body that is not a Graph error (malformed or unexpected JSON)."
-        );
+        return say(&[" with a body that is not a Graph error (malformed or unexpected JSON)."]);
     }
     let first_line = body
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    format!("{head}: {}", clip(first_line, 200))
+    say(&[": ", &clip(first_line, 200)])
 }
 
 fn clip(s: &str, max_chars: usize) -> String {

@@ -23,6 +23,11 @@ impl InvalidArgument {
             message: message.into(),
         }
     }
+
+    /// "`argument` `problem`", e.g. `jobId is empty`.
+    pub fn problem(argument: &'static str, problem: &str) -> Self {
+        Self::new(argument, [argument, " ", problem].concat())
+    }
 }
 
 impl fmt::Display for InvalidArgument {
@@ -114,12 +119,7 @@ pub fn resolve_base_url(
 /// Accepts `http(s)://host[:port][/path]`, drops trailing slashes; refuses queries, fragments,
 /// credentials, whitespace and control characters, which would silently change the URL called.
 pub fn normalize_base_url(value: &str) -> Result<String, InvalidArgument> {
-    let bad = |why: &str| {
-        Err(InvalidArgument::new(
-            "options.baseUrl",
-            format!("options.baseUrl {why}"),
-        ))
-    };
+    let bad = |why: &str| Err(InvalidArgument::problem("options.baseUrl", why));
     let rest = if let Some(r) = strip_prefix_ignore_case(value, "https://") {
         r
     } else if let Some(r) = strip_prefix_ignore_case(value, "http://") {
@@ -158,40 +158,34 @@ fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str>
 /// Refuses tokens that are empty, too long, or would corrupt or fail the Authorization header.
 pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
     if token.trim().is_empty() {
-        return Err(InvalidArgument::new(
-            argument,
-            format!("{argument} is empty"),
-        ));
+        return Err(InvalidArgument::problem(argument, "is empty"));
     }
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} is longer than {MAX_TOKEN_BYTES} bytes"),
+            "is longer than 16384 bytes",
         ));
     }
     if token.chars().any(|c| c.is_control()) {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} contains a control character (such as CR or LF)"),
+            "contains a control character (such as CR or LF)",
         ));
     }
     if !token.is_ascii() {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} contains a non-ASCII character; access tokens are ASCII"),
+            "contains a non-ASCII character; access tokens are ASCII",
         ));
     }
     if token.trim() != token || token.contains(' ') {
         if strip_prefix_ignore_case(token, "bearer ").is_some() {
-            return Err(InvalidArgument::new(
+            return Err(InvalidArgument::problem(
                 argument,
-                format!("{argument} must be the bare access token, without the \"Bearer \" prefix"),
+                "must be the bare access token, without the \"Bearer \" prefix",
             ));
         }
-        return Err(InvalidArgument::new(
-            argument,
-            format!("{argument} contains spaces"),
-        ));
+        return Err(InvalidArgument::problem(argument, "contains spaces"));
     }
     Ok(())
 }
@@ -200,27 +194,24 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
 /// dot segments `.` and `..`, which URL parsers remove even when percent-encoded.
 pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgument> {
     if id.trim().is_empty() {
-        return Err(InvalidArgument::new(
-            argument,
-            format!("{argument} is empty"),
-        ));
+        return Err(InvalidArgument::problem(argument, "is empty"));
     }
     if id.chars().count() > MAX_ID_CHARS {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} is longer than {MAX_ID_CHARS} characters"),
+            "is longer than 256 characters",
         ));
     }
     if id.chars().any(|c| c.is_control()) {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} contains a control character"),
+            "contains a control character",
         ));
     }
     if id == "." || id == ".." {
-        return Err(InvalidArgument::new(
+        return Err(InvalidArgument::problem(
             argument,
-            format!("{argument} must not be \".\" or \"..\""),
+            "must not be \".\" or \"..\"",
         ));
     }
     Ok(())
@@ -262,18 +253,22 @@ pub fn start_url(
     service_principal_id: &str,
     job_id: &str,
 ) -> String {
-    format!(
-        "{}/{}/servicePrincipals/{}/synchronization/jobs/{}/start",
+    [
         base_url,
+        "/",
         version.as_str(),
-        encode_segment(service_principal_id),
-        encode_segment(job_id)
-    )
+        "/servicePrincipals/",
+        &encode_segment(service_principal_id),
+        "/synchronization/jobs/",
+        &encode_segment(job_id),
+        "/start",
+    ]
+    .concat()
 }
 
 /// The scope an `@azure/identity` credential is asked for: `{root}/.default` of the Graph root.
 pub fn default_scope(base_url: &str) -> String {
-    format!("{base_url}/.default")
+    [base_url, "/.default"].concat()
 }
 
 /// Formats 16 random bytes as a version-4 UUID.
@@ -285,7 +280,7 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        out.push_str(&format!("{b:02x}"));
+        out.extend(crate::text::hex_byte(*b));
     }
     out
 }
@@ -338,7 +333,11 @@ mod tests {
             assert_eq!(e.argument, "jobId");
         }
         assert!(validate_id("jobId", &"x".repeat(MAX_ID_CHARS)).is_ok());
-        assert!(validate_id("jobId", &"x".repeat(MAX_ID_CHARS + 1)).is_err());
+        let long = validate_id("jobId", &"x".repeat(MAX_ID_CHARS + 1)).unwrap_err();
+        assert_eq!(
+            long.message,
+            format!("jobId is longer than {MAX_ID_CHARS} characters")
+        );
         assert!(validate_id("jobId", &"é".repeat(MAX_ID_CHARS)).is_ok());
         assert!(validate_id("jobId", "...").is_ok());
     }
@@ -363,7 +362,11 @@ mod tests {
             }
         }
         assert!(validate_token("token", "eyJ0eXAi.eyJhdWQi.c2ln-_").is_ok());
-        assert!(validate_token("token", &"a".repeat(MAX_TOKEN_BYTES + 1)).is_err());
+        let long = validate_token("token", &"a".repeat(MAX_TOKEN_BYTES + 1)).unwrap_err();
+        assert_eq!(
+            long.message,
+            format!("token is longer than {MAX_TOKEN_BYTES} bytes")
+        );
         assert!(validate_token("token", "Bearer x")
             .unwrap_err()
             .message

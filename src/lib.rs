@@ -9,6 +9,7 @@ pub mod input;
 pub mod json;
 pub mod retry;
 pub mod retry_after;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]

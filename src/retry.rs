@@ -1,6 +1,7 @@
 //! When to try again: which failures are retried, and how long to wait.
 
 use crate::input::InvalidArgument;
+use crate::text::decimal;
 
 /// Retries after the first attempt, unless `options.retry.maxRetries` says otherwise (as Microsoft's SDKs).
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
@@ -48,14 +49,13 @@ pub fn check_number(
     if ok {
         Ok(value)
     } else {
-        let what = if integer { "an integer" } else { "a number" };
-        Err(InvalidArgument::new(
-            argument,
-            format!(
-                "{argument} must be {what} from {} to {}",
-                min as u64, max as u64
-            ),
-        ))
+        let what = if integer {
+            "must be an integer from "
+        } else {
+            "must be a number from "
+        };
+        let range = [what, &decimal(min as u64), " to ", &decimal(max as u64)].concat();
+        Err(InvalidArgument::problem(argument, &range))
     }
 }
 

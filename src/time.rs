@@ -1,6 +1,8 @@
 //! Dates: Graph's zone-less `innerError.date` read as UTC, and epoch milliseconds as ISO-8601 UTC.
 //! HTTP dates are parsed by the platform (`Date.parse`) and arrive here as epoch milliseconds.
 
+use crate::text::padded;
+
 /// Days from 1970-01-01 to the given civil date (proleptic Gregorian; Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -39,9 +41,26 @@ pub fn iso_from_epoch_ms(ms: f64) -> Option<String> {
     let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
     let (mi, rem) = (rem / 60_000, rem % 60_000);
     let (s, milli) = (rem / 1000, rem % 1000);
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z"
-    ))
+    let p = |n: i64, w| padded(n as u64, w);
+    Some(
+        [
+            p(y, 4),
+            "-".into(),
+            p(m, 2),
+            "-".into(),
+            p(d, 2),
+            "T".into(),
+            p(h, 2),
+            ":".into(),
+            p(mi, 2),
+            ":".into(),
+            p(s, 2),
+            ".".into(),
+            p(milli, 3),
+            "Z".into(),
+        ]
+        .concat(),
+    )
 }
 
 fn num(s: &str) -> Option<i64> {

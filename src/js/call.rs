@@ -9,6 +9,7 @@ use super::platform::{self, Stopper};
 use crate::error::{self, ErrorData, ErrorKind, HttpResponse};
 use crate::input::{self, ApiVersion, InvalidArgument};
 use crate::retry::{self, Decision, Outcome, RetryPolicy};
+use crate::text::decimal;
 
 /// Bodies longer than this many UTF-16 units are cut before they are copied into wasm memory.
 const MAX_READ_CHARS: u32 = 1024 * 1024;
@@ -65,14 +66,14 @@ fn get(
     argument: &'static str,
 ) -> Result<Option<JsValue>, InvalidArgument> {
     let v = Reflect::get(obj, &JsValue::from_str(key))
-        .map_err(|_| InvalidArgument::new(argument, format!("{argument} could not be read")))?;
+        .map_err(|_| InvalidArgument::problem(argument, "could not be read"))?;
     Ok((!v.is_undefined() && !v.is_null()).then_some(v))
 }
 
 fn string(v: Option<JsValue>, argument: &'static str) -> Result<Option<String>, InvalidArgument> {
     v.map(|v| {
         v.as_string()
-            .ok_or_else(|| InvalidArgument::new(argument, format!("{argument} must be a string")))
+            .ok_or_else(|| InvalidArgument::problem(argument, "must be a string"))
     })
     .transpose()
 }
@@ -80,7 +81,7 @@ fn string(v: Option<JsValue>, argument: &'static str) -> Result<Option<String>, 
 fn number(v: Option<JsValue>, argument: &'static str) -> Result<Option<f64>, InvalidArgument> {
     v.map(|v| {
         v.as_f64()
-            .ok_or_else(|| InvalidArgument::new(argument, format!("{argument} must be a number")))
+            .ok_or_else(|| InvalidArgument::problem(argument, "must be a number"))
     })
     .transpose()
 }
@@ -91,7 +92,7 @@ fn function(
 ) -> Result<Option<Function>, InvalidArgument> {
     v.map(|v| {
         v.dyn_into::<Function>()
-            .map_err(|_| InvalidArgument::new(argument, format!("{argument} must be a function")))
+            .map_err(|_| InvalidArgument::problem(argument, "must be a function"))
     })
     .transpose()
 }
@@ -99,7 +100,7 @@ fn function(
 fn id(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument> {
     let s = v
         .as_string()
-        .ok_or_else(|| InvalidArgument::new(argument, format!("{argument} must be a string")))?;
+        .ok_or_else(|| InvalidArgument::problem(argument, "must be a string"))?;
     input::validate_id(argument, &s)?;
     Ok(s)
 }
@@ -220,8 +221,12 @@ impl Call {
         let mut retries = 0u32;
         let mut refreshed = false;
         let mut last_error = JsValue::UNDEFINED;
-        let mut token = self.token(stopper, attempts, &last_error).await?;
+        // One place awaits the token source (a second await would duplicate its state machine).
+        let mut token = String::new();
         loop {
+            if token.is_empty() {
+                token = self.token(stopper, attempts, &last_error).await?;
+            }
             if let Some(stop) = self.stopped(stopper, attempts, &last_error) {
                 return Err(stop);
             }
@@ -233,7 +238,7 @@ impl Call {
                 }
                 Ok(resp) => {
                     let status = resp.status();
-                    let data = self.read_error(resp, &token, stopper).await;
+                    let data = self.read_error(resp, stopper).await;
                     (data, JsValue::UNDEFINED, Outcome::Status(status))
                 }
                 Err(cause) => {
@@ -264,7 +269,7 @@ impl Call {
             if data.status == 401 && !refreshed && !matches!(self.token, TokenSource::Static(_)) {
                 refreshed = true;
                 last_error = error;
-                token = self.token(stopper, attempts, &last_error).await?;
+                token.clear();
                 continue;
             }
             let remaining = Some(self.timeout_ms - (platform::now_ms() - started));
@@ -299,10 +304,12 @@ impl Call {
         let (kind, message, cause) = match stopper.stop()?.as_str() {
             "timeout" => (
                 ErrorKind::Timeout,
-                format!(
-                    "The call did not finish within options.timeoutMs ({} ms).",
-                    self.timeout_ms as u64
-                ),
+                [
+                    "The call did not finish within options.timeoutMs (",
+                    &decimal(self.timeout_ms as u64),
+                    " ms).",
+                ]
+                .concat(),
                 last_error.clone(),
             ),
             _ => (
@@ -353,7 +360,7 @@ impl Call {
                 if let Some(stop) = self.stopped(stopper, attempts, last_error) {
                     return Err(stop);
                 }
-                return Err(fail(format!("{what} failed: {}", describe(&e)), &e));
+                return Err(fail([what, " failed: ", &describe(&e)].concat(), &e));
             }
         };
         // Accept a string, MSAL's { accessToken }, or @azure/identity's { token }.
@@ -366,15 +373,17 @@ impl Call {
         });
         let Some(token) = token else {
             return Err(fail(
-                format!(
-                    "{what} gave no token (expected a string, {{ token }} or {{ accessToken }})."
-                ),
+                [
+                    what,
+                    " gave no token (expected a string, { token } or { accessToken }).",
+                ]
+                .concat(),
                 &JsValue::UNDEFINED,
             ));
         };
         if let Err(e) = input::validate_token("token", &token) {
             return Err(fail(
-                format!("{what} gave an unusable token: {}", e.message),
+                [what, " gave an unusable token: ", &e.message].concat(),
                 &JsValue::UNDEFINED,
             ));
         }
@@ -388,7 +397,7 @@ impl Call {
         set(
             &h,
             "authorization",
-            &JsValue::from_str(&format!("Bearer {token}")),
+            &JsValue::from_str(&["Bearer ", token].concat()),
         );
         set(
             &h,
@@ -401,12 +410,7 @@ impl Call {
         resp.dyn_into::<web_sys::Response>()
     }
 
-    async fn read_error(
-        &self,
-        resp: web_sys::Response,
-        token: &str,
-        stopper: &Stopper,
-    ) -> ErrorData {
+    async fn read_error(&self, resp: web_sys::Response, stopper: &Stopper) -> ErrorData {
         let headers: Vec<(String, String)> = gloo_net::http::Headers::from_raw(resp.headers())
             .entries()
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
@@ -437,7 +441,7 @@ impl Call {
             None => (None, None),
         };
         let status_text = resp.status_text();
-        let mut d = error::from_response(
+        error::from_response(
             HttpResponse {
                 status: resp.status(),
                 status_text: &status_text,
@@ -447,9 +451,7 @@ impl Call {
             },
             &platform::parse_http_date,
             platform::now_ms(),
-        );
-        d.redact(token);
-        d
+        )
     }
 
     fn report_success(&self, resp: &web_sys::Response, attempts: u32) {

@@ -1,0 +1,43 @@
+//! Building messages without `format!`: the formatting machinery is several kilobytes of wasm
+//! that every browser would download, and these few helpers are all the messages need.
+
+/// Decimal digits of `n`.
+pub fn decimal(n: u64) -> String {
+    padded(n, 1)
+}
+
+/// Decimal digits of `n`, zero-padded to at least `width`.
+pub fn padded(mut n: u64, width: usize) -> String {
+    let mut digits = Vec::with_capacity(20);
+    while n > 0 || digits.len() < width {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+    }
+    digits.reverse();
+    digits.into_iter().map(char::from).collect()
+}
+
+/// Two lower-case hex digits.
+pub fn hex_byte(b: u8) -> [char; 2] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    [
+        HEX[(b >> 4) as usize] as char,
+        HEX[(b & 15) as usize] as char,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(429), "429");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+        assert_eq!(padded(7, 2), "07");
+        assert_eq!(padded(2025, 4), "2025");
+        assert_eq!(padded(12345, 3), "12345");
+        assert_eq!(hex_byte(0xa5), ['a', '5']);
+    }
+}
