@@ -6,9 +6,22 @@ export class GraphError extends Error {
   constructor(fields, options) {
     const f = fields && typeof fields === 'object' ? fields : {};
     super(typeof f.message === 'string' && f.message ? f.message : 'Microsoft Graph call failed', options);
-    for (const key of FIELDS) {
-      if (key !== 'message' && key in f) this[key] = f[key];
-    }
+    // Written out, in one order: every GraphError has the same shape (fast, and predictable to log).
+    this.kind = f.kind;
+    this.status = f.status ?? 0;
+    this.code = f.code;
+    this.requestId = f.requestId;
+    this.clientRequestId = f.clientRequestId;
+    this.date = f.date;
+    this.innerErrors = f.innerErrors ?? [];
+    this.details = f.details ?? [];
+    this.target = f.target;
+    this.retryAfterMs = f.retryAfterMs;
+    this.headers = f.headers ?? {};
+    this.body = f.body;
+    this.bodyTruncated = f.bodyTruncated ?? false;
+    this.attempts = f.attempts ?? 0;
+    this.argument = f.argument;
   }
 
   /** A plain, structured-clone-safe copy of every field (never the token). */
