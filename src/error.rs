@@ -160,6 +160,17 @@ pub struct HttpResponse<'a> {
 
 /// Builds the error for a non-204 response. `parse_http_date` is the platform's `Date.parse`;
 /// `now_ms` the local clock, used when Retry-After is a date and the response has no `Date`.
+///
+/// ```
+/// use graph_sync_job::error::{from_response, ErrorKind, HttpResponse};
+/// let d = from_response(
+///     HttpResponse { status: 502, status_text: "", headers: vec![], body: Some(String::new()), json: None },
+///     &|_| None,
+///     0.0,
+/// );
+/// assert_eq!((d.kind, d.status, d.code.as_str()), (ErrorKind::Http, 502, "unexpectedResponse"));
+/// assert_eq!(d.message, "Microsoft Graph answered HTTP 502 Bad Gateway with an empty body.");
+/// ```
 pub fn from_response(
     resp: HttpResponse<'_>,
     parse_http_date: &dyn Fn(&str) -> Option<f64>,

@@ -101,6 +101,12 @@ impl Cloud {
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com";
 
 /// Picks the Graph root from `baseUrl` and `cloud`; giving both is refused.
+///
+/// ```
+/// use graph_sync_job::input::resolve_base_url;
+/// assert_eq!(resolve_base_url(None, Some("china")).unwrap(), "https://microsoftgraph.chinacloudapi.cn");
+/// assert_eq!(resolve_base_url(Some("http://127.0.0.1:8080/"), None).unwrap(), "http://127.0.0.1:8080");
+/// ```
 pub fn resolve_base_url(
     base_url: Option<&str>,
     cloud: Option<&str>,
@@ -156,6 +162,12 @@ fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str>
 }
 
 /// Refuses tokens that are empty, too long, or would corrupt or fail the Authorization header.
+///
+/// ```
+/// use graph_sync_job::input::validate_token;
+/// assert!(validate_token("token", "eyJ0eXAi.eyJhdWQi.c2ln").is_ok());
+/// assert_eq!(validate_token("token", "x\r\nHost: evil").unwrap_err().argument, "token");
+/// ```
 pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
     if token.trim().is_empty() {
         return Err(InvalidArgument::problem(argument, "is empty"));
@@ -231,6 +243,12 @@ pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so the value stays one path segment.
+///
+/// ```
+/// use graph_sync_job::input::encode_segment;
+/// assert_eq!(encode_segment("../x"), "..%2Fx");
+/// assert_eq!(encode_segment("AppTemplate.e4bb"), "AppTemplate.e4bb");
+/// ```
 pub fn encode_segment(value: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
@@ -247,6 +265,14 @@ pub fn encode_segment(value: &str) -> String {
 }
 
 /// `{base}/{version}/servicePrincipals/{id}/synchronization/jobs/{jobId}/start`, ids encoded.
+///
+/// ```
+/// use graph_sync_job::input::{start_url, ApiVersion};
+/// assert_eq!(
+///     start_url("https://graph.microsoft.com", ApiVersion::V1, "3f0c9b4e", "a/b"),
+///     "https://graph.microsoft.com/v1.0/servicePrincipals/3f0c9b4e/synchronization/jobs/a%2Fb/start"
+/// );
+/// ```
 pub fn start_url(
     base_url: &str,
     version: ApiVersion,

@@ -18,6 +18,12 @@ pub enum Json {
 
 impl Json {
     /// Member of an object by name, matched in any letter case (Graph writes innerError and innererror).
+    ///
+    /// ```
+    /// use graph_sync_job::json::Json;
+    /// let j = Json::Object(vec![("innererror".into(), Json::Null)]);
+    /// assert_eq!(j.get_ci("innerError"), Some(&Json::Null));
+    /// ```
     pub fn get_ci(&self, key: &str) -> Option<&Json> {
         match self {
             Json::Object(members) => members

@@ -130,6 +130,12 @@ pub fn is_retryable(outcome: Outcome) -> bool {
 }
 
 /// Exponential backoff with "equal jitter": half fixed, half random, capped at `max_delay_ms`.
+///
+/// ```
+/// use graph_sync_job::retry::{backoff_ms, RetryPolicy};
+/// let p = RetryPolicy::default(); // base 1000 ms
+/// assert_eq!(backoff_ms(&p, 3, 0.0), 2000.0); // 4000 ms step, half of it fixed
+/// ```
 /// `retry` is 1 for the first retry; `random` is uniform in `[0, 1)`.
 pub fn backoff_ms(policy: &RetryPolicy, retry: u32, random: f64) -> f64 {
     let exp = policy.base_delay_ms * 2f64.powi(retry.saturating_sub(1).min(30) as i32);
@@ -146,6 +152,15 @@ pub fn backoff_ms(policy: &RetryPolicy, retry: u32, random: f64) -> f64 {
 
 /// Decides what follows an attempt. `retries_done` counts retries already made;
 /// `remaining_ms` is what is left of the deadline, if there is one.
+///
+/// ```
+/// use graph_sync_job::retry::{decide, Decision, GiveUpReason, Outcome, RetryPolicy};
+/// let p = RetryPolicy::default();
+/// assert_eq!(decide(&p, Outcome::Status(429), Some(2128.0), 0, None, 0.5), Decision::RetryAfter(2128.0));
+/// assert_eq!(decide(&p, Outcome::Status(403), None, 0, None, 0.5), Decision::GiveUp(GiveUpReason::NotRetryable));
+/// // Never shortened: a longer Retry-After than maxDelayMs gives up at once.
+/// assert_eq!(decide(&p, Outcome::Status(429), Some(120_000.0), 0, None, 0.5), Decision::GiveUp(GiveUpReason::RetryAfterTooLong));
+/// ```
 pub fn decide(
     policy: &RetryPolicy,
     outcome: Outcome,

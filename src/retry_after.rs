@@ -4,6 +4,14 @@
 pub const MAX_RETRY_AFTER_MS: f64 = 86_400_000.0;
 
 /// Milliseconds to wait, or `None` if the value is not a valid Retry-After.
+///
+/// ```
+/// use graph_sync_job::retry_after::parse;
+/// let no_dates = |_: &str| None;
+/// assert_eq!(parse("2.128", 0.0, &no_dates), Some(2128.0));
+/// let date = |_: &str| Some(10_000.0); // what Date.parse would give
+/// assert_eq!(parse("Thu, 01 Jan 1970 00:00:10 GMT", 4_000.0, &date), Some(6_000.0));
+/// ```
 /// `reference_ms` is the response's `Date` (else the local clock) for the HTTP-date form;
 /// `parse_http_date` is the platform's `Date.parse`.
 pub fn parse(

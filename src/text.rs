@@ -2,6 +2,10 @@
 //! that every browser would download, and these few helpers are all the messages need.
 
 /// Decimal digits of `n`.
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::decimal(429), "429");
+/// ```
 pub fn decimal(n: u64) -> String {
     padded(n, 1)
 }

@@ -28,6 +28,10 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// Epoch milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (years 0-9999; otherwise `None`).
+///
+/// ```
+/// assert_eq!(graph_sync_job::time::iso_from_epoch_ms(0.0).unwrap(), "1970-01-01T00:00:00.000Z");
+/// ```
 pub fn iso_from_epoch_ms(ms: f64) -> Option<String> {
     if !ms.is_finite() {
         return None;
@@ -72,6 +76,11 @@ fn num(s: &str) -> Option<i64> {
 
 /// Parses an ISO-8601 date-time (`YYYY-MM-DDTHH:MM:SS[.fff][Z|±hh:mm]`) to epoch milliseconds.
 /// A value without a zone is read as UTC, as Graph means it.
+///
+/// ```
+/// use graph_sync_job::time::parse_iso_ms;
+/// assert_eq!(parse_iso_ms("2025-02-13T10:17:05"), parse_iso_ms("2025-02-13T12:17:05+02:00"));
+/// ```
 pub fn parse_iso_ms(value: &str) -> Option<f64> {
     let v = value.trim();
     let (date, time) = v.split_once(['T', 't', ' '])?;
