@@ -245,12 +245,12 @@ impl Call {
                     if let Some(stop) = self.stopped(stopper, attempts, &last_error) {
                         return Err(stop);
                     }
-                    let mut d = ErrorData::without_response(
+                    let d = self.no_response(
                         ErrorKind::Network,
                         "The request to Microsoft Graph failed before any response arrived (network down, \
                          connection refused or reset, DNS failure, or a CORS refusal).",
+                        attempts,
                     );
-                    d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
                     (d, cause, Outcome::NoResponse)
                 }
             };
@@ -299,6 +299,15 @@ impl Call {
         }
     }
 
+    /// An error with no response behind it, dated now, with the call's client-request-id.
+    fn no_response(&self, kind: ErrorKind, message: impl Into<String>, attempts: u32) -> ErrorData {
+        let mut d = ErrorData::without_response(kind, message);
+        d.attempts = attempts;
+        d.client_request_id = Some(self.client_request_id.clone());
+        d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
+        d
+    }
+
     /// The aborted or timeout error, if the call was stopped.
     fn stopped(&self, stopper: &Stopper, attempts: u32, last_error: &JsValue) -> Option<JsValue> {
         let (kind, message, cause) = match stopper.stop()?.as_str() {
@@ -318,11 +327,10 @@ impl Call {
                 stopper.cause(),
             ),
         };
-        let mut d = ErrorData::without_response(kind, message);
-        d.attempts = attempts;
-        d.client_request_id = Some(self.client_request_id.clone());
-        d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
-        Some(convert::graph_error(&d, &cause))
+        Some(convert::graph_error(
+            &self.no_response(kind, message, attempts),
+            &cause,
+        ))
     }
 
     /// Gets a usable token from the source; failures are kind `token` with the source's error as cause.
@@ -347,11 +355,10 @@ impl Call {
             }
         };
         let fail = |message: String, cause: &JsValue| {
-            let mut d = ErrorData::without_response(ErrorKind::Token, message);
-            d.attempts = attempts;
-            d.client_request_id = Some(self.client_request_id.clone());
-            d.date = crate::time::iso_from_epoch_ms(platform::now_ms());
-            convert::graph_error(&d, cause)
+            convert::graph_error(
+                &self.no_response(ErrorKind::Token, message, attempts),
+                cause,
+            )
         };
         let value = match JsFuture::from(platform::until_aborted(&promise, &stopper.signal())).await
         {
