@@ -558,3 +558,51 @@ async fn unexpected_2xx_is_an_error_with_its_body() {
     assert_eq!(get_str(&err, "body").as_deref(), Some(r#"{"value":[]}"#));
     assert!(get_str(&err, "message").unwrap().contains("204"));
 }
+
+#[wasm_bindgen_test]
+async fn graph_error_json_is_read_whatever_the_content_type() {
+    // text/plain, nested inner errors in both spellings, details and target.
+    let body = r#"{"error":{"code":"Request_BadRequest","message":"Invalid job.","target":"jobId","details":[{"code":"D1","message":"dm","target":"t"}],"innererror":{"code":"Mid","request-id":"body-request-id","date":"2025-02-13T10:17:05","innerError":{"code":"Deep"}}}}"#;
+    let fault_json = format!(
+        r#"{{"kind":"text","status":400,"body":{}}}"#,
+        js_sys::JSON::stringify(&body.into())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    );
+    let (sp, job) = (guid(), job_id());
+    fault(&sp, 1, &fault_json).await;
+    let err = start_err(TOKEN, &sp, &job, options("{}")).await;
+    assert_eq!(get_str(&err, "code").as_deref(), Some("Request_BadRequest"));
+    assert_eq!(get_str(&err, "message").as_deref(), Some("Invalid job."));
+    assert_eq!(get_str(&err, "target").as_deref(), Some("jobId"));
+    assert_eq!(
+        get_str(&err, "requestId").as_deref(),
+        Some("body-request-id")
+    );
+    assert_eq!(
+        get_str(&err, "date").as_deref(),
+        Some("2025-02-13T10:17:05.000Z")
+    );
+    let inner: Vec<_> = js_sys::Array::from(&get(&err, "innerErrors"))
+        .iter()
+        .map(|e| get_str(&e, "code").unwrap())
+        .collect();
+    assert_eq!(inner, ["Mid", "Deep"]);
+    assert_eq!(js_sys::Array::from(&get(&err, "details")).length(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn long_bodies_are_capped() {
+    let (sp, job) = (guid(), job_id());
+    let long = "x".repeat(70 * 1024);
+    fault(
+        &sp,
+        1,
+        &format!(r#"{{"kind":"text","status":500,"body":"{long}"}}"#),
+    )
+    .await;
+    let err = start_err(TOKEN, &sp, &job, options("{}")).await;
+    assert_eq!(get_str(&err, "body").unwrap().len(), 64 * 1024);
+    assert_eq!(get(&err, "bodyTruncated").as_bool(), Some(true));
+}
