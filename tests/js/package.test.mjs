@@ -175,6 +175,24 @@ test('Vite production build runs in headless Chromium (page and module worker) a
     assert.ok(recorded.some((r) => r.method === 'OPTIONS'), 'the browser sent a CORS preflight');
     const origin = recorded.find((r) => r.method === 'POST').headers.origin;
     assert.equal(origin, `http://127.0.0.1:${server.address().port}`);
+
+    // The .wasm cannot be fetched: a typed GraphError, and the next call loads it and works.
+    const again = await freshJob('Paused');
+    const w2 = await freshJob('Paused');
+    const offline = await browser.newPage();
+    await offline.route('**/*.wasm', (route) => route.abort());
+    await offline.goto(`http://127.0.0.1:${server.address().port}/?emulator=${encodeURIComponent(emulator)}&sp=${again.sp}&job=${again.job}&workerSp=${w2.sp}&workerJob=${w2.job}`);
+    await offline.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, { timeout: 20_000 });
+    const failed = JSON.parse(await offline.textContent('#result'));
+    assert.equal(failed.isGraphError, true, JSON.stringify(failed));
+    assert.equal(failed.kind, 'network');
+    assert.equal(failed.code, 'wasmLoadFailed');
+    assert.equal(await jobState(again.sp, again.job), 'Paused', 'nothing was sent');
+    await offline.unroute('**/*.wasm');
+    await offline.evaluate(() => { document.getElementById('result').textContent = 'pending'; return window.runAgain(); });
+    const retried = JSON.parse(await offline.textContent('#result'));
+    assert.equal(retried.started, true, JSON.stringify(retried));
+    assert.equal(await jobState(again.sp, again.job), 'Active');
   } finally {
     await browser.close();
     server.close();
