@@ -114,6 +114,27 @@ fn too_large() -> Reply {
     )
 }
 
+/// Applies the first queued fault that matches: waits its delay, then drops the connection,
+/// answers for the request, or (a plain delay) lets it through (`Ok(None)`).
+async fn apply_fault(
+    app: &App,
+    method: &str,
+    target: &str,
+    ids: &Ids,
+) -> Result<Option<Resp>, DropConnection> {
+    let Some(fault) = app.faults.take(method, target) else {
+        return Ok(None);
+    };
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    }
+    match fault.kind {
+        FaultKind::Drop => Err(DropConnection),
+        FaultKind::Delay => Ok(None),
+        _ => Ok(Some(Reply::from_fault(&fault).into_response(ids))),
+    }
+}
+
 /// One request through the pipeline.
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, DropConnection> {
     let received_at_ms = crate::clock::now().1;
@@ -135,15 +156,8 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, D
                 body: Bytes::new(),
                 received_at_ms,
             });
-            if let Some(fault) = app.faults.take("OPTIONS", &target) {
-                if fault.delay_ms > 0 {
-                    tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-                }
-                match fault.kind {
-                    FaultKind::Drop => return Err(DropConnection),
-                    FaultKind::Delay => {}
-                    _ => return Ok(Reply::from_fault(&fault).into_response(&ids)),
-                }
+            if let Some(reply) = apply_fault(&app, "OPTIONS", &target, &ids).await? {
+                return Ok(reply);
             }
         }
         return Ok(preflight(request.headers(), &ids));
@@ -177,15 +191,8 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, D
         body: bytes.clone(),
         received_at_ms,
     });
-    if let Some(fault) = app.faults.take(parts.method.as_str(), &target) {
-        if fault.delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-        }
-        match fault.kind {
-            FaultKind::Drop => return Err(DropConnection),
-            FaultKind::Delay => {}
-            _ => return Ok(Reply::from_fault(&fault).into_response(&ids)),
-        }
+    if let Some(reply) = apply_fault(&app, parts.method.as_str(), &target, &ids).await? {
+        return Ok(reply);
     }
     if matches!(body, BodyRead::TooLarge) {
         return Ok(too_large().into_response(&ids));
