@@ -64,6 +64,7 @@ bench-emulator:
 
 bench-client: pkg emulator
 	scripts/with-emulator.sh node bench/client.mjs
+	node bench/in-process.mjs
 
 bench-size: pkg
 	node bench/size.mjs

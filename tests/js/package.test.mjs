@@ -4,13 +4,13 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { join, extname, normalize } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { control as emulatorControl } from '../support/emulator.mjs';
+import { serve } from '../support/static-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const emulator = process.env.GRAPH_EMULATOR_URL;
@@ -117,22 +117,6 @@ test('TypeScript: tsc --noEmit accepts correct use and rejects wrong use', () =>
   }
 });
 
-function serve(dir) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    let file = join(dir, path);
-    try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 test('Vite production build runs in headless Chromium (page and module worker) against the emulator, cross-origin', async () => {
   const vite = join(root, 'node_modules/vite/bin/vite.js');
