@@ -418,10 +418,7 @@ impl Call {
     }
 
     async fn read_error(&self, resp: web_sys::Response, stopper: &Stopper) -> ErrorData {
-        let headers: Vec<(String, String)> = gloo_net::http::Headers::from_raw(resp.headers())
-            .entries()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
+        let headers = response_headers(&resp);
         let body = match resp.text() {
             Ok(p) => JsFuture::from(platform::until_aborted(&p, &stopper.signal()))
                 .await
@@ -431,19 +428,18 @@ impl Call {
         .and_then(|v| v.dyn_into::<js_sys::JsString>().ok());
         let (body, json) = match body {
             Some(text) => {
-                let json = if text.length() <= MAX_READ_CHARS {
-                    js_sys::JSON::parse(&String::from(text.clone()))
-                        .ok()
-                        .map(|v| convert::json_from_js(&v, 0))
-                } else {
-                    None
-                };
-                let cut = if text.length() > MAX_READ_CHARS {
-                    text.slice(0, MAX_READ_CHARS)
-                } else {
+                // One copy into wasm; a cut body is not JSON worth parsing.
+                let whole = text.length() <= MAX_READ_CHARS;
+                let text = String::from(if whole {
                     text
-                };
-                (Some(String::from(cut)), json)
+                } else {
+                    text.slice(0, MAX_READ_CHARS)
+                });
+                let json = whole
+                    .then(|| js_sys::JSON::parse(&text).ok())
+                    .flatten()
+                    .map(|v| convert::json_from_js(&v, 0));
+                (Some(text), json)
             }
             None => (None, None),
         };
@@ -463,10 +459,7 @@ impl Call {
 
     fn report_success(&self, resp: &web_sys::Response, attempts: u32) {
         let Some(cb) = &self.on_response else { return };
-        let headers: Vec<(String, String)> = gloo_net::http::Headers::from_raw(resp.headers())
-            .entries()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
+        let headers = response_headers(resp);
         let find = |name: &str| {
             headers
                 .iter()
@@ -501,6 +494,14 @@ impl Call {
         set(&info, "error", error);
         let _ = cb.call1(&JsValue::UNDEFINED, &info);
     }
+}
+
+/// Response headers as (lower-case name, value) pairs.
+fn response_headers(resp: &web_sys::Response) -> Vec<(String, String)> {
+    gloo_net::http::Headers::from_raw(resp.headers())
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
 }
 
 fn bad_token_type() -> InvalidArgument {
