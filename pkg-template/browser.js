@@ -12,17 +12,7 @@ function load() {
   ready ??= init().catch((cause) => {
     ready = undefined; // a later call may try again (e.g. after going back online)
     throw new GraphError(
-      {
-        kind: 'network',
-        status: 0,
-        code: 'wasmLoadFailed',
-        message: 'The graph-sync-job WebAssembly module could not be loaded.',
-        attempts: 0,
-        innerErrors: [],
-        details: [],
-        headers: {},
-        bodyTruncated: false,
-      },
+      { kind: 'network', code: 'wasmLoadFailed', message: 'The graph-sync-job WebAssembly module could not be loaded.' },
       { cause },
     );
   });

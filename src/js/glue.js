@@ -28,7 +28,7 @@ export class GraphError extends Error {
   toJSON() {
     const out = { name: this.name };
     for (const key of FIELDS) {
-      if (this[key] !== undefined) out[key] = key === 'headers' ? { ...this[key] } : this[key];
+      if (this[key] !== undefined) out[key] = this[key];
     }
     const cause = this.cause;
     if (cause !== undefined) {
