@@ -56,4 +56,5 @@ const wanted = ['## Use it', '## API', '## GraphError'].map((h) => {
 });
 writeFileSync(join(out, 'README.md'), readFileSync(join(tpl, 'README.md'), 'utf8').replace('SECTIONS', wanted.join('\n\n') + '\n'));
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
+cpSync(join(tpl, 'cli.mjs'), join(out, 'cli.mjs')); // the graph-sync-job command (package.json "bin")
 console.log(`pkg/ assembled: graph-sync-job@${version}`);
