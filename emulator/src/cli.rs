@@ -3,15 +3,20 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::cycle::MAX_DURATION_MS;
 use crate::seed::TokenGrant;
 
-pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--quiet]
+/// Default length of a provisioning cycle, in milliseconds.
+pub const DEFAULT_CYCLE_MS: u64 = 3000;
+
+pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--cycle-ms 3000] [--quiet]
 
 A local Microsoft Graph for synchronization jobs.
   --bind IP         address to listen on (default 127.0.0.1)
   --port N          port to listen on; 0 picks a free one (default 0)
   --seed FILE       tenant to serve instead of the built-in one (same format as src/seed.json)
   --token V[:S,..]  accept bearer token V with scopes S (default Synchronization.ReadWrite.All); repeatable
+  --cycle-ms N      length of the provisioning cycle a start or restart runs (default 3000)
   --quiet           no log lines on stderr
 The first stdout line is `listening on http://IP:PORT`.";
 
@@ -22,6 +27,7 @@ pub struct Options {
     pub port: u16,
     pub seed: Option<PathBuf>,
     pub tokens: Vec<TokenGrant>,
+    pub cycle_ms: u64,
     pub quiet: bool,
     pub help: bool,
 }
@@ -33,6 +39,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
         port: 0,
         seed: None,
         tokens: Vec::new(),
+        cycle_ms: DEFAULT_CYCLE_MS,
         quiet: false,
         help: false,
     };
@@ -67,12 +74,25 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
             "--token" => options
                 .tokens
                 .push(parse_token(&value("VALUE[:scope,...]")?)?),
+            "--cycle-ms" => {
+                options.cycle_ms = parse_ms(&name, &value("milliseconds")?, MAX_DURATION_MS)?
+            }
             "--quiet" | "-q" => options.quiet = true,
             "--help" | "-h" => options.help = true,
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
     Ok(options)
+}
+
+/// A whole number of milliseconds from 0 to `max`.
+fn parse_ms(name: &str, text: &str, max: u64) -> Result<u64, String> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|ms| *ms <= max)
+        .ok_or_else(|| {
+            format!("{name}: '{text}' is not a whole number of milliseconds from 0 to {max}")
+        })
 }
 
 /// `VALUE[:scope,scope...]`; without scopes, `Synchronization.ReadWrite.All`.
@@ -120,8 +140,10 @@ mod tests {
             "--token",
             "b:Synchronization.Read.All,User.Read",
             "--quiet",
+            "--cycle-ms=250",
         ]))
         .unwrap();
+        assert_eq!(o.cycle_ms, 250);
         assert_eq!(o.port, 8080);
         assert_eq!(o.bind.to_string(), "127.0.0.2");
         assert_eq!(o.seed, Some(PathBuf::from("s.json")));
@@ -140,6 +162,8 @@ mod tests {
         assert!(parse(args(&["--port", "x"])).is_err());
         assert!(parse(args(&["--port"])).is_err());
         assert!(parse(args(&["--what"])).is_err());
+        assert!(parse(args(&["--cycle-ms", "-1"])).is_err());
+        assert!(parse(args(&["--cycle-ms", "86400001"])).is_err());
         let err = parse(args(&["--token", ":Scope"])).unwrap_err();
         assert!(!err.contains("Scope"));
     }

@@ -10,7 +10,26 @@ pub fn now() -> (u64, f64) {
     (elapsed.as_secs(), elapsed.as_secs_f64() * 1000.0)
 }
 
-/// `2025-02-13T10:17:05Z`: the form Graph uses in job resources.
+/// Milliseconds since the Unix epoch, now: the time unit of job cycles.
+pub fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(u64::MAX)
+}
+
+/// `2025-02-13T10:17:05.1230000Z`: .NET's round-trip form with seven fraction digits, as Graph
+/// prints job times; the emulator keeps milliseconds, so the last four digits are zero.
+pub fn iso_utc_ms(unix_ms: u64) -> String {
+    let mut text = inner_error_date(unix_ms / 1000);
+    text.push_str(&format!(".{:03}0000Z", unix_ms % 1000));
+    text
+}
+
+/// `2025-02-13T10:17:05Z`: the whole-second form.
 pub fn iso_utc(unix_secs: u64) -> String {
     let mut text = inner_error_date(unix_secs);
     text.push('Z');
@@ -55,5 +74,10 @@ mod tests {
         // Leap day and end of a leap year.
         assert_eq!(iso_utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(iso_utc(1_735_689_599), "2024-12-31T23:59:59Z");
+        assert_eq!(
+            iso_utc_ms(1_739_441_825_042),
+            "2025-02-13T10:17:05.0420000Z"
+        );
+        assert_eq!(iso_utc_ms(999), "1970-01-01T00:00:00.9990000Z");
     }
 }

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::Grants;
-use crate::model::{JobStatusCode, QuarantineReason};
+use crate::cycle::MAX_DURATION_MS;
+use crate::model::{CycleSettings, JobStatusCode, Outcome, QuarantineReason};
 use crate::respond::Reply;
 use crate::server::App;
 use crate::store::Tenant;
@@ -60,6 +61,7 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             app.throttle.configure(None);
             app.tokens.clear_runtime();
             app.recorder.clear(true);
+            *lock(&app.cycles) = app.settings.cycles();
             Reply::no_content()
         }
         (["_emulator", "reset"], _) => method_not_allowed("POST"),
@@ -103,6 +105,20 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             Reply::no_content()
         }
         (["_emulator", "throttle"], _) => method_not_allowed("POST, DELETE"),
+        (["_emulator", "cycles"], &Method::POST) => {
+            let current = *lock(&app.cycles);
+            match cycle_settings(body, current) {
+                Ok(settings) => {
+                    *lock(&app.cycles) = settings;
+                    json_reply(StatusCode::OK, &serde_json::json!(settings))
+                }
+                Err(message) => bad_request(message),
+            }
+        }
+        (["_emulator", "cycles"], &Method::GET) => {
+            json_reply(StatusCode::OK, &serde_json::json!(*lock(&app.cycles)))
+        }
+        (["_emulator", "cycles"], _) => method_not_allowed("GET, POST"),
         (["_emulator", "servicePrincipals", sp, "jobs", job], &Method::PUT) => {
             set_job(app, sp, job, body)
         }
@@ -176,13 +192,56 @@ fn throttle_limits(body: &[u8]) -> Result<Option<Limits>, String> {
     Ok(Some(Limits { rate, burst }))
 }
 
+/// `{"durationMs":N,"outcome":"..."}`, each optional: what is left out keeps its value in `base`.
+fn cycle_settings(body: &[u8], base: CycleSettings) -> Result<CycleSettings, String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Cycles {
+        #[serde(default)]
+        duration_ms: Option<u64>,
+        #[serde(default)]
+        outcome: Option<Outcome>,
+    }
+    let c: Cycles = from_json(body)?;
+    cycles_from(c.duration_ms, c.outcome, base)
+}
+
+fn cycles_from(
+    duration_ms: Option<u64>,
+    outcome: Option<Outcome>,
+    base: CycleSettings,
+) -> Result<CycleSettings, String> {
+    let duration_ms = duration_ms.unwrap_or(base.duration_ms);
+    if duration_ms > MAX_DURATION_MS {
+        return Err(format!(
+            "durationMs must be from 0 to {MAX_DURATION_MS} (one day)"
+        ));
+    }
+    Ok(CycleSettings {
+        duration_ms,
+        outcome: outcome.unwrap_or(base.outcome),
+    })
+}
+
 fn set_job(app: &App, sp: &str, job: &str, body: &[u8]) -> Reply {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
     struct SetJob {
-        code: JobStatusCode,
+        #[serde(default)]
+        code: Option<JobStatusCode>,
         #[serde(default)]
         quarantine_reason: Option<QuarantineReason>,
+        /// Absent: unchanged; `null`: back to the emulator-wide settings.
+        #[serde(default, deserialize_with = "present")]
+        cycle: Option<Option<JobCycle>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct JobCycle {
+        #[serde(default)]
+        duration_ms: Option<u64>,
+        #[serde(default)]
+        outcome: Option<Outcome>,
     }
     let set: SetJob = match from_json(body) {
         Ok(set) => set,
@@ -191,15 +250,36 @@ fn set_job(app: &App, sp: &str, job: &str, body: &[u8]) -> Reply {
     if sp.is_empty() || job.is_empty() {
         return bad_request("service principal and job ids must not be empty".to_owned());
     }
+    if set.code.is_none() && set.cycle.is_none() {
+        return bad_request("the body needs code, cycle or both".to_owned());
+    }
+    let defaults = *lock(&app.cycles);
+    let cycle = match set.cycle {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(c)) => match cycles_from(c.duration_ms, c.outcome, defaults) {
+            Ok(settings) => Some(Some(settings)),
+            Err(message) => return bad_request(format!("cycle: {message}")),
+        },
+    };
     let reason = set
         .quarantine_reason
         .unwrap_or(QuarantineReason::TooManyDeletes);
-    let now = crate::clock::now().0;
-    let updated = lock(&app.tenant).force_status(sp, job, set.code, reason, now);
+    let now = crate::clock::now_ms();
+    let updated = lock(&app.tenant).force_status(sp, job, set.code, reason, cycle, now);
     Reply::json(
         StatusCode::OK,
         serde_json::to_vec(&updated).unwrap_or_default(),
     )
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, via `default`).
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]
@@ -226,5 +306,36 @@ mod tests {
         assert!(throttle_limits(br#"{"requestsPerSecond":0}"#).is_err());
         assert!(throttle_limits(br#"{"requestsPerSecond":2,"burst":0.5}"#).is_err());
         assert!(throttle_limits(b"{").is_err());
+    }
+
+    #[test]
+    fn cycle_body_validation() {
+        let base = CycleSettings {
+            duration_ms: 3000,
+            outcome: Outcome::Succeeded,
+        };
+        assert_eq!(
+            cycle_settings(br#"{"outcome":"entryLevelErrors"}"#, base),
+            Ok(CycleSettings {
+                duration_ms: 3000,
+                outcome: Outcome::EntryLevelErrors
+            })
+        );
+        assert_eq!(
+            cycle_settings(br#"{"durationMs":0,"outcome":"quarantine"}"#, base),
+            Ok(CycleSettings {
+                duration_ms: 0,
+                outcome: Outcome::Quarantine
+            })
+        );
+        for bad in [
+            r#"{"durationMs":-1}"#,
+            r#"{"durationMs":86400001}"#,
+            r#"{"outcome":"Succeeded"}"#,
+            r#"{"outcome":"exploded"}"#,
+            r#"{"durationsMs":1}"#,
+        ] {
+            assert!(cycle_settings(bad.as_bytes(), base).is_err(), "{bad}");
+        }
     }
 }

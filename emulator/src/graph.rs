@@ -231,7 +231,7 @@ fn dispatch(
     }) {
         return forbidden();
     }
-    let now = crate::clock::now().0;
+    let now = crate::clock::now_ms();
     let context = |sp: &str, suffix: &str| {
         format!(
             "{}/{version}/$metadata#servicePrincipals('{sp}')/synchronization/jobs{suffix}",
@@ -261,10 +261,10 @@ fn dispatch(
             }
         }
         Route::Jobs(sp) if method == Method::GET => {
-            let tenant = lock(&app.tenant);
-            match tenant.service_principal(sp) {
-                Ok(found) => {
-                    let value = serde_json::to_vec(&found.jobs).unwrap_or_default();
+            let mut tenant = lock(&app.tenant);
+            match tenant.jobs(sp, now) {
+                Ok(jobs) => {
+                    let value = serde_json::to_vec(jobs).unwrap_or_default();
                     drop(tenant);
                     let mut out = with_context(&context(sp, ""), b"{}");
                     out.pop();
@@ -301,8 +301,8 @@ fn dispatch(
             }
         }
         Route::Job(sp, job) if method == Method::GET => {
-            let tenant = lock(&app.tenant);
-            match tenant.job(sp, job) {
+            let mut tenant = lock(&app.tenant);
+            match tenant.job(sp, job, now) {
                 Ok(found) => {
                     let value = serde_json::to_vec(found).unwrap_or_default();
                     drop(tenant);
@@ -319,15 +319,16 @@ fn dispatch(
             Err(e) => job_error(e, sp, job),
         },
         Route::JobAction(sp, job, action) => {
+            let cycles = *lock(&app.cycles);
             let result = match action {
-                Action::Start => lock(&app.tenant).start(sp, job, now),
-                Action::Pause => lock(&app.tenant).pause(sp, job),
+                Action::Start => lock(&app.tenant).start(sp, job, now, cycles),
+                Action::Pause => lock(&app.tenant).pause(sp, job, now),
                 Action::Restart => {
                     let scope = match restart_scope(body) {
                         Ok(scope) => scope,
                         Err(reply) => return reply,
                     };
-                    lock(&app.tenant).restart(sp, job, scope, now)
+                    lock(&app.tenant).restart(sp, job, scope, now, cycles)
                 }
             };
             match result {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod control;
+pub mod cycle;
 pub mod faults;
 pub mod graph;
 pub mod model;

@@ -88,7 +88,14 @@ fn main() -> ExitCode {
                 seed.tokens.len() + options.tokens.len()
             );
         }
-        let app = Arc::new(server::App::new(seed, &options.tokens, base_url));
+        let app = Arc::new(server::App::new(
+            seed,
+            &options.tokens,
+            base_url,
+            server::Settings {
+                cycle_ms: options.cycle_ms,
+            },
+        ));
         server::serve(listener, app, options.quiet).await;
         ExitCode::SUCCESS
     })

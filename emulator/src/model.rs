@@ -41,6 +41,45 @@ pub struct Job {
     pub schedule: Schedule,
     pub status: JobStatus,
     pub synchronization_job_settings: Vec<JobSetting>,
+    /// The provisioning cycle under way (running or paused), if any; not part of Graph's JSON.
+    #[serde(skip)]
+    pub cycle: Option<Cycle>,
+    /// This job's own cycle settings (control API), overriding the emulator-wide ones.
+    #[serde(skip)]
+    pub cycle_settings: Option<CycleSettings>,
+}
+
+/// How an emulated provisioning cycle ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Succeeded,
+    EntryLevelErrors,
+    Failed,
+    /// The cycle fails and the job is quarantined (`TooManyDeletes`).
+    Quarantine,
+}
+
+/// Length and outcome of the cycles a start or restart runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CycleSettings {
+    pub duration_ms: u64,
+    pub outcome: Outcome,
+}
+
+/// A provisioning cycle in progress. Its state is computed from timestamps when the job is read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cycle {
+    pub settings: CycleSettings,
+    /// Work done (in ms of the cycle's length) before `resumed_at_ms`.
+    pub done_ms: u64,
+    /// When the cycle last began or resumed; `None` while the job is paused.
+    pub resumed_at_ms: Option<u64>,
+    /// `progress[0].completedUnits` when the cycle began (carried over from a paused run).
+    pub start_units: i64,
+    /// `progress[0].totalUnits`.
+    pub total_units: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,8 +157,9 @@ pub struct Execution {
     pub count_imported_reference_deltas: i64,
     #[serde(default)]
     pub error: Option<SyncError>,
-    /// `Succeeded`, `Failed` or `EntryLevelErrors`.
-    pub state: String,
+    /// `Succeeded`, `Failed` or `EntryLevelErrors`; null while the cycle runs.
+    #[serde(default)]
+    pub state: Option<String>,
     pub time_began: String,
     #[serde(default)]
     pub time_ended: Option<String>,
@@ -129,10 +169,11 @@ pub struct Execution {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Progress {
-    pub completion_percentage: i64,
-    pub count_of_steps: i64,
-    pub count_of_steps_completed: i64,
+    pub completed_units: i64,
     pub progress_observation_date_time: String,
+    pub total_units: i64,
+    #[serde(default)]
+    pub units: Option<String>,
 }
 
 /// `synchronizationQuarantine`.
@@ -215,14 +256,16 @@ impl Job {
                 name: "QuarantineTooManyDeletesThreshold".to_owned(),
                 value: "500".to_owned(),
             }],
+            cycle: None,
+            cycle_settings: None,
         }
     }
 }
 
 impl Quarantine {
-    /// A full quarantine object for `reason`, begun at `now_secs`.
-    pub fn new(reason: QuarantineReason, now_secs: u64) -> Quarantine {
-        let began = crate::clock::iso_utc(now_secs);
+    /// A full quarantine object for `reason`, begun at `now_ms`.
+    pub fn new(reason: QuarantineReason, now_ms: u64) -> Quarantine {
+        let began = crate::clock::iso_utc_ms(now_ms);
         let (code, message) = match reason {
             QuarantineReason::TooManyDeletes => (
                 "TooManyDeletes",
@@ -250,7 +293,7 @@ impl Quarantine {
         };
         Quarantine {
             current_began: began.clone(),
-            next_attempt: crate::clock::iso_utc(now_secs + 6 * 3600),
+            next_attempt: crate::clock::iso_utc_ms(now_ms.saturating_add(6 * 3600 * 1000)),
             reason,
             series_began: began,
             series_count: 1,
@@ -263,27 +306,6 @@ impl Quarantine {
                 ),
             },
         }
-    }
-}
-
-/// A finished run that began and ended at `now_secs`.
-pub fn execution_at(now_secs: u64) -> Execution {
-    let at = crate::clock::iso_utc(now_secs);
-    Execution {
-        activity_identifier: Some(uuid::Uuid::new_v4().to_string()),
-        count_entitled: 0,
-        count_entitled_for_provisioning: 0,
-        count_escrowed: 0,
-        count_escrowed_raw: 0,
-        count_exported: 0,
-        count_exports: 0,
-        count_imported: 0,
-        count_imported_deltas: 0,
-        count_imported_reference_deltas: 0,
-        error: None,
-        state: "Succeeded".to_owned(),
-        time_began: at.clone(),
-        time_ended: Some(at),
     }
 }
 

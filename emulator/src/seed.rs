@@ -145,7 +145,7 @@ fn job_from_seed(job: SeedJob, at: &str, earlier: &[Job]) -> Result<Job, String>
     let mut status = job.status;
     match (status.code, &status.quarantine) {
         (JobStatusCode::Quarantine, None) => {
-            status.quarantine = Some(Quarantine::new(QuarantineReason::Unknown, crate::clock::now().0));
+            status.quarantine = Some(Quarantine::new(QuarantineReason::Unknown, crate::clock::now_ms()));
         }
         (JobStatusCode::Quarantine, Some(_)) | (_, None) => {}
         (code, Some(_)) => {
@@ -166,6 +166,8 @@ fn job_from_seed(job: SeedJob, at: &str, earlier: &[Job]) -> Result<Job, String>
             .unwrap_or(template.synchronization_job_settings),
         status,
         id: job.id,
+        cycle: None,
+        cycle_settings: None,
     })
 }
 

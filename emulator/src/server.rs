@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::TokenRegistry;
 use crate::faults::{FaultKind, Faults};
+use crate::model::{CycleSettings, Outcome};
 use crate::recorder::{Recorded, Recorder};
 use crate::respond::{preflight, Ids, Reply, Resp};
 use crate::seed::Seed;
@@ -56,13 +57,47 @@ pub struct App {
     pub recorder: Recorder,
     /// `http://127.0.0.1:PORT`, for `@odata.context`.
     pub base_url: String,
+    /// What later cycles do (`POST /_emulator/cycles`).
+    pub cycles: Mutex<CycleSettings>,
+    /// The command line's settings, restored by `POST /_emulator/reset`.
+    pub settings: Settings,
+}
+
+/// Settings from the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub cycle_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            cycle_ms: crate::cli::DEFAULT_CYCLE_MS,
+        }
+    }
+}
+
+impl Settings {
+    pub fn cycles(&self) -> CycleSettings {
+        CycleSettings {
+            duration_ms: self.cycle_ms,
+            outcome: Outcome::Succeeded,
+        }
+    }
 }
 
 impl App {
-    pub fn new(seed: Seed, extra_tokens: &[crate::seed::TokenGrant], base_url: String) -> App {
+    pub fn new(
+        seed: Seed,
+        extra_tokens: &[crate::seed::TokenGrant],
+        base_url: String,
+        settings: Settings,
+    ) -> App {
         let mut fixed = seed.tokens.clone();
         fixed.extend_from_slice(extra_tokens);
         App {
+            cycles: Mutex::new(settings.cycles()),
+            settings,
             tenant: Mutex::new(Tenant::new(&seed.service_principals)),
             tokens: TokenRegistry::new(&fixed),
             faults: Faults::default(),

@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::cycle;
 use crate::model::{
-    execution_at, schedule_state_for, Job, JobStatusCode, Quarantine, QuarantineReason,
+    schedule_state_for, CycleSettings, Job, JobStatusCode, Quarantine, QuarantineReason,
 };
 use crate::seed::ServicePrincipal;
 
@@ -82,12 +83,23 @@ impl Tenant {
             .ok_or(JobError::NoServicePrincipal)
     }
 
-    pub fn job(&self, sp_id: &str, job_id: &str) -> Result<&Job, JobError> {
-        self.service_principal(sp_id)?
-            .jobs
-            .iter()
-            .find(|j| j.id == job_id)
-            .ok_or(JobError::NoJob)
+    /// A job as of `now_ms` (its cycle brought up to date).
+    pub fn job(&mut self, sp_id: &str, job_id: &str, now_ms: u64) -> Result<&Job, JobError> {
+        let job = self.job_mut(sp_id, job_id)?;
+        cycle::settle(job, now_ms);
+        Ok(job)
+    }
+
+    /// A service principal's jobs as of `now_ms`.
+    pub fn jobs(&mut self, sp_id: &str, now_ms: u64) -> Result<&[Job], JobError> {
+        let sp = self
+            .service_principals
+            .get_mut(sp_id)
+            .ok_or(JobError::NoServicePrincipal)?;
+        for job in &mut sp.jobs {
+            cycle::settle(job, now_ms);
+        }
+        Ok(&sp.jobs)
     }
 
     fn job_mut(&mut self, sp_id: &str, job_id: &str) -> Result<&mut Job, JobError> {
@@ -100,46 +112,64 @@ impl Tenant {
             .ok_or(JobError::NoJob)
     }
 
-    /// `POST .../start`: Paused, NotRun and Quarantine become Active (progress kept, quarantine
-    /// cleared); Active stays as it is; NotConfigured is refused.
-    pub fn start(&mut self, sp_id: &str, job_id: &str, now: u64) -> Result<(), JobError> {
+    /// `POST .../start`: NotRun and Quarantine begin a cycle (quarantine cleared); Paused resumes
+    /// its suspended cycle, or begins one carrying its progress over; Active stays as it is
+    /// (running cycle or not); NotConfigured is refused.
+    pub fn start(
+        &mut self,
+        sp_id: &str,
+        job_id: &str,
+        now_ms: u64,
+        defaults: CycleSettings,
+    ) -> Result<(), JobError> {
         let job = self.job_mut(sp_id, job_id)?;
+        cycle::settle(job, now_ms);
         match job.status.code {
             JobStatusCode::NotConfigured => Err(JobError::NotConfigured),
             JobStatusCode::Active => Ok(()),
             from => {
+                if from == JobStatusCode::Paused && cycle::resume(job, now_ms) {
+                    set_code(job, JobStatusCode::Active, None, now_ms);
+                    cycle::settle(job, now_ms);
+                    return Ok(());
+                }
                 if from == JobStatusCode::Quarantine {
                     job.status.count_successive_complete_failures = 0;
                 }
-                run(job, now);
+                let settings = cycle::settings_for(job, defaults);
+                cycle::begin(job, settings, now_ms, from == JobStatusCode::Paused);
                 Ok(())
             }
         }
     }
 
-    /// `POST .../pause`: any configured job becomes Paused (a quarantine is dropped with it).
-    pub fn pause(&mut self, sp_id: &str, job_id: &str) -> Result<(), JobError> {
+    /// `POST .../pause`: any configured job becomes Paused (a quarantine is dropped with it); a
+    /// running cycle stops where it is.
+    pub fn pause(&mut self, sp_id: &str, job_id: &str, now_ms: u64) -> Result<(), JobError> {
         let job = self.job_mut(sp_id, job_id)?;
         if job.status.code == JobStatusCode::NotConfigured {
             return Err(JobError::NotConfigured);
         }
-        set_code(job, JobStatusCode::Paused, None, 0);
+        cycle::suspend(job, now_ms);
+        set_code(job, JobStatusCode::Paused, None, now_ms);
         Ok(())
     }
 
-    /// `POST .../restart`: applies the reset scope, then runs the job. A quarantined job stays
-    /// quarantined unless the scope includes `QuarantineState` (or `Full`).
+    /// `POST .../restart`: applies the reset scope, then begins a fresh cycle. A quarantined job
+    /// stays quarantined unless the scope includes `QuarantineState` (or `Full`).
     pub fn restart(
         &mut self,
         sp_id: &str,
         job_id: &str,
         scope: ResetScope,
-        now: u64,
+        now_ms: u64,
+        defaults: CycleSettings,
     ) -> Result<(), JobError> {
         let job = self.job_mut(sp_id, job_id)?;
         if job.status.code == JobStatusCode::NotConfigured {
             return Err(JobError::NotConfigured);
         }
+        cycle::settle(job, now_ms);
         if scope.watermark {
             job.status.progress.clear();
             job.status.synchronized_entry_count_by_type.clear();
@@ -153,7 +183,8 @@ impl Tenant {
             return Ok(());
         }
         job.status.count_successive_complete_failures = 0;
-        run(job, now);
+        let settings = cycle::settings_for(job, defaults);
+        cycle::begin(job, settings, now_ms, false);
         Ok(())
     }
 
@@ -183,14 +214,17 @@ impl Tenant {
         Ok(())
     }
 
-    /// Control API: sets a job's status code, creating the service principal and job if needed.
+    /// Control API: sets a job's status code (when given) and its own cycle settings (when
+    /// given; `Some(None)` clears them), creating the service principal and job if needed (a new
+    /// job without a code is NotRun). A forced code interrupts a cycle under way.
     pub fn force_status(
         &mut self,
         sp_id: &str,
         job_id: &str,
-        code: JobStatusCode,
+        code: Option<JobStatusCode>,
         reason: QuarantineReason,
-        now: u64,
+        cycle_settings: Option<Option<CycleSettings>>,
+        now_ms: u64,
     ) -> Job {
         let sp = self
             .service_principals
@@ -204,29 +238,31 @@ impl Tenant {
         let index = match sp.jobs.iter().position(|j| j.id == job_id) {
             Some(index) => index,
             None => {
-                sp.jobs.push(Job::from_template(job_id, code));
+                let code = code.unwrap_or(JobStatusCode::NotRun);
+                let mut job = Job::from_template(job_id, code);
+                set_code(&mut job, code, Some(reason), now_ms);
+                sp.jobs.push(job);
                 sp.jobs.len() - 1
             }
         };
         let job = &mut sp.jobs[index];
-        set_code(job, code, Some(reason), now);
+        if let Some(code) = code {
+            cycle::interrupt(job, now_ms);
+            set_code(job, code, Some(reason), now_ms);
+        }
+        if let Some(settings) = cycle_settings {
+            job.cycle_settings = settings;
+        }
+        cycle::settle(job, now_ms);
         job.clone()
     }
 }
 
-/// Marks the job Active with a fresh finished run, keeping its progress.
-fn run(job: &mut Job, now: u64) {
-    set_code(job, JobStatusCode::Active, None, now);
-    let execution = execution_at(now);
-    job.status.last_successful_execution = Some(execution.clone());
-    job.status.last_execution = Some(execution);
-}
-
-fn set_code(job: &mut Job, code: JobStatusCode, reason: Option<QuarantineReason>, now: u64) {
+fn set_code(job: &mut Job, code: JobStatusCode, reason: Option<QuarantineReason>, now_ms: u64) {
     job.status.code = code;
     job.schedule.state = schedule_state_for(code);
     job.status.quarantine = match (code, reason) {
-        (JobStatusCode::Quarantine, Some(reason)) => Some(Quarantine::new(reason, now)),
+        (JobStatusCode::Quarantine, Some(reason)) => Some(Quarantine::new(reason, now_ms)),
         _ => None,
     };
 }
@@ -245,6 +281,11 @@ mod tests {
     const WD: &str = "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e";
     const NOT_CONFIGURED: &str = "workday.9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 
+    const QUICK: CycleSettings = CycleSettings {
+        duration_ms: 1000,
+        outcome: crate::model::Outcome::Succeeded,
+    };
+
     fn tenant() -> Tenant {
         Tenant::new(
             &crate::seed::parse(crate::seed::BUILT_IN)
@@ -253,44 +294,51 @@ mod tests {
         )
     }
 
+    fn code(t: &mut Tenant, sp: &str, job: &str) -> JobStatusCode {
+        t.job(sp, job, 0).unwrap().status.code
+    }
+
     #[test]
-    fn start_resumes_paused_keeping_progress() {
+    fn start_resumes_paused_carrying_progress_over() {
         let mut t = tenant();
-        let progress = t.job(SF, PAUSED).unwrap().status.progress.clone();
-        t.start(SF, PAUSED, 1_739_441_825).unwrap();
-        let job = t.job(SF, PAUSED).unwrap();
+        let before = t.job(SF, PAUSED, 0).unwrap().status.progress[0].clone();
+        t.start(SF, PAUSED, 1_739_441_825_000, QUICK).unwrap();
+        let job = t.job(SF, PAUSED, 1_739_441_825_000).unwrap();
         assert_eq!(job.status.code, JobStatusCode::Active);
-        assert_eq!(job.status.progress, progress);
         assert_eq!(
-            job.status.last_execution.as_ref().unwrap().time_began,
-            "2025-02-13T10:17:05Z"
+            job.status.progress[0].completed_units,
+            before.completed_units
         );
+        assert_eq!(job.status.progress[0].total_units, before.total_units);
+        let execution = job.status.last_execution.as_ref().unwrap();
+        assert_eq!(execution.time_began, "2025-02-13T10:17:05.0000000Z");
+        assert_eq!(execution.time_ended, None);
     }
 
     #[test]
     fn start_clears_quarantine_and_runs_not_run() {
         let mut t = tenant();
-        t.start(SF, QUARANTINED, 0).unwrap();
-        let job = t.job(SF, QUARANTINED).unwrap();
+        t.start(SF, QUARANTINED, 0, QUICK).unwrap();
+        let job = t.job(SF, QUARANTINED, 0).unwrap();
         assert_eq!(job.status.code, JobStatusCode::Active);
         assert!(job.status.quarantine.is_none());
-        t.start(SN, NOT_RUN, 0).unwrap();
-        assert_eq!(
-            t.job(SN, NOT_RUN).unwrap().status.code,
-            JobStatusCode::Active
-        );
+        t.start(SN, NOT_RUN, 0, QUICK).unwrap();
+        assert_eq!(code(&mut t, SN, NOT_RUN), JobStatusCode::Active);
     }
 
     #[test]
     fn start_on_active_changes_nothing_and_not_configured_is_refused() {
         let mut t = tenant();
-        let before = t.job(SN, ACTIVE).unwrap().clone();
-        t.start(SN, ACTIVE, 5).unwrap();
-        assert_eq!(t.job(SN, ACTIVE).unwrap(), &before);
-        assert_eq!(t.start(WD, NOT_CONFIGURED, 0), Err(JobError::NotConfigured));
-        assert_eq!(t.start(WD, "nope", 0), Err(JobError::NoJob));
+        let before = t.job(SN, ACTIVE, 0).unwrap().clone();
+        t.start(SN, ACTIVE, 5, QUICK).unwrap();
+        assert_eq!(t.job(SN, ACTIVE, 5).unwrap(), &before);
         assert_eq!(
-            t.start("nope", NOT_CONFIGURED, 0),
+            t.start(WD, NOT_CONFIGURED, 0, QUICK),
+            Err(JobError::NotConfigured)
+        );
+        assert_eq!(t.start(WD, "nope", 0, QUICK), Err(JobError::NoJob));
+        assert_eq!(
+            t.start("nope", NOT_CONFIGURED, 0, QUICK),
             Err(JobError::NoServicePrincipal)
         );
     }
@@ -298,34 +346,46 @@ mod tests {
     #[test]
     fn restart_clears_quarantine_only_with_quarantine_state() {
         let mut t = tenant();
-        t.restart(
-            SF,
-            QUARANTINED,
-            ResetScope::parse("Watermark, Escrows").unwrap(),
-            0,
-        )
-        .unwrap();
-        assert_eq!(
-            t.job(SF, QUARANTINED).unwrap().status.code,
-            JobStatusCode::Quarantine
-        );
+        let scope = ResetScope::parse("Watermark, Escrows").unwrap();
+        t.restart(SF, QUARANTINED, scope, 0, QUICK).unwrap();
+        assert_eq!(code(&mut t, SF, QUARANTINED), JobStatusCode::Quarantine);
         let scope = ResetScope::parse("Watermark, Escrows, QuarantineState").unwrap();
-        t.restart(SF, QUARANTINED, scope, 0).unwrap();
-        let job = t.job(SF, QUARANTINED).unwrap();
+        t.restart(SF, QUARANTINED, scope, 0, QUICK).unwrap();
+        let job = t.job(SF, QUARANTINED, 0).unwrap();
         assert_eq!(job.status.code, JobStatusCode::Active);
         assert!(job.status.quarantine.is_none());
+        assert!(job.cycle.is_some());
         assert!(ResetScope::parse("Watermark, Bogus").is_err());
         assert!(ResetScope::parse("Full").unwrap().quarantine_state);
     }
 
     #[test]
+    fn a_job_setting_overrides_the_defaults() {
+        let mut t = tenant();
+        let own = CycleSettings {
+            duration_ms: 0,
+            outcome: crate::model::Outcome::Quarantine,
+        };
+        t.force_status(
+            SN,
+            NOT_RUN,
+            None,
+            QuarantineReason::TooManyDeletes,
+            Some(Some(own)),
+            0,
+        );
+        t.start(SN, NOT_RUN, 10, QUICK).unwrap();
+        assert_eq!(code(&mut t, SN, NOT_RUN), JobStatusCode::Quarantine);
+    }
+
+    #[test]
     fn pause_create_delete_and_force() {
         let mut t = tenant();
-        t.pause(SN, ACTIVE).unwrap();
-        let job = t.job(SN, ACTIVE).unwrap();
+        t.pause(SN, ACTIVE, 0).unwrap();
+        let job = t.job(SN, ACTIVE, 0).unwrap();
         assert_eq!(job.status.code, JobStatusCode::Paused);
         assert_eq!(job.schedule.state, crate::model::ScheduleState::Paused);
-        assert_eq!(t.pause(WD, NOT_CONFIGURED), Err(JobError::NotConfigured));
+        assert_eq!(t.pause(WD, NOT_CONFIGURED, 0), Err(JobError::NotConfigured));
         let created = t.create(WD, "workday").unwrap();
         assert!(created.id.starts_with("workday."));
         t.delete(WD, &created.id).unwrap();
@@ -333,8 +393,9 @@ mod tests {
         let forced = t.force_status(
             "new-sp",
             "tpl.x",
-            JobStatusCode::Quarantine,
+            Some(JobStatusCode::Quarantine),
             QuarantineReason::QuarantinedOnDemand,
+            None,
             0,
         );
         assert_eq!(forced.template_id, "tpl");
@@ -345,10 +406,13 @@ mod tests {
         let forced = t.force_status(
             "new-sp",
             "tpl.x",
-            JobStatusCode::Paused,
+            Some(JobStatusCode::Paused),
             QuarantineReason::TooManyDeletes,
+            None,
             0,
         );
         assert!(forced.status.quarantine.is_none());
+        let created = t.force_status("new-sp", "tpl.y", None, QuarantineReason::Unknown, None, 0);
+        assert_eq!(created.status.code, JobStatusCode::NotRun);
     }
 }
