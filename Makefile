@@ -17,18 +17,19 @@ setup:
 emulator:
 	cargo build -q -p graph-emulator
 
-# The npm package in pkg/: two wasm-pack builds (web, nodejs), wasm-opt for size, assembled from pkg-template/.
+# The npm package in pkg/: one wasm-pack build (--target web; Node gets the same module as CommonJS
+# from assemble.mjs), wasm-opt for size, assembled from pkg-template/. Two optimised copies of the one
+# wasm: stripped for browsers, and with its name section for Node (readable stack frames).
 # On the Debian route the standard library is rebuilt with panic=immediate-abort, which drops
 # panic messages and their formatting code (no panic is reachable from input; see README "Size").
 pkg: setup
-	$(WASM) source scripts/size-flags.sh && for t in web nodejs; do \
-	  wasm-pack --quiet build --release --no-opt --no-pack --no-typescript --target $$t --out-dir build/$${t/nodejs/node} . \
-	    -- $${SIZE_CARGO_ARGS[@]}; \
-	done
-	for t in web node; do \
-	  node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers --strip-target-features \
-	    build/$$t/graph_sync_job_bg.wasm -o build/$$t/graph_sync_job_bg.wasm; \
-	done
+	$(WASM) source scripts/size-flags.sh && \
+	  wasm-pack --quiet build --release --no-opt --no-pack --no-typescript --target web --out-dir build/web . \
+	    -- $${SIZE_CARGO_ARGS[@]}
+	node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) -g --strip-dwarf --strip-producers --strip-target-features \
+	  build/web/graph_sync_job_bg.wasm -o build/web/graph_sync_job_bg.named.wasm
+	node_modules/.bin/wasm-opt -Oz $(WASM_OPT_FEATURES) --strip-debug --strip-producers --strip-target-features \
+	  build/web/graph_sync_job_bg.wasm -o build/web/graph_sync_job_bg.wasm
 	node pkg-template/assemble.mjs
 
 lint:

@@ -120,6 +120,9 @@ export declare class GraphError extends Error {
   readonly attempts: number;
   /** For kind "invalidArgument": which argument, e.g. "jobId" or "options.apiVersion". */
   readonly argument?: string;
+  /** What caused it: the platform's error for a network failure or a failed WebAssembly load, the
+   * signal's reason for an abort, the token source's error. */
+  readonly cause?: unknown;
   constructor(fields: Partial<GraphErrorJSON>, options?: { cause?: unknown });
   toJSON(): GraphErrorJSON;
 }
@@ -138,3 +141,25 @@ export declare function startSynchronizationJob(
   jobId: string,
   options?: StartOptions,
 ): Promise<void>;
+
+/**
+ * Where `init` may take the WebAssembly from, for those who host `web/graph_sync_job_bg.wasm`
+ * themselves: a URL (or string), a Request, a Response or a promise of one, the bytes, or a
+ * compiled module. A Response served as `application/wasm` compiles while it downloads.
+ */
+export type InitInput =
+  | string
+  | URL
+  | Request
+  | Response
+  | PromiseLike<Response>
+  | BufferSource
+  | WebAssembly.Module;
+
+/**
+ * Loads the WebAssembly now; without this, the first call loads it. With `input`, from there
+ * instead of the package's own copy.
+ * Resolves once loaded; does nothing when already loaded. Rejects with a GraphError whose code
+ * is "wasmLoadFailed" (kind "network"); a later call tries again.
+ */
+export declare function init(input?: InitInput): Promise<void>;
