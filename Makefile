@@ -6,7 +6,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-glo
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue
 EMULATOR := target/debug/graph-emulator
 
-.PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-demo \
+.PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-cli test-demo \
   pkg emulator demo bench bench-emulator bench-client bench-size clean
 
 all: pkg
@@ -53,7 +53,12 @@ test-wasm: test-wasm-node test-wasm-browser
 test-js: pkg emulator
 	scripts/with-emulator.sh node --test tests/js/
 
-test: setup lint test-native test-wasm test-js test-demo
+# The graph-sync-job command line as users run it: the packed tarball installed, the binary spawned
+# against the emulator (tests/cli/).
+test-cli: pkg emulator
+	scripts/with-emulator.sh node --test tests/cli/
+
+test: setup lint test-native test-wasm test-js test-cli test-demo
 	@echo "make test: all suites passed"
 
 # Benchmarks (figures, never assertions): emulator load, client overhead vs plain fetch and the

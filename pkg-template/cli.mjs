@@ -450,10 +450,20 @@ function jobLine(j) {
     .filter(Boolean).join(', ');
 }
 
+/** Graph's synchronizationProgress: completedUnits of totalUnits (units, e.g. entries). */
+function progressFraction(p) {
+  if (!p) return undefined;
+  if (typeof p.totalUnits === 'number' && p.totalUnits > 0 && typeof p.completedUnits === 'number') return p.completedUnits / p.totalUnits;
+  if (typeof p.completionPercentage === 'number') return p.completionPercentage / 100;
+  return undefined;
+}
+
 function progressText(p) {
   if (!p) return undefined;
-  const steps = p.countOfSteps ? ` (${p.countOfStepsCompleted ?? 0} of ${p.countOfSteps} steps)` : '';
-  return `${p.completionPercentage ?? 0}%${steps}`;
+  const f = progressFraction(p);
+  const pct = f === undefined ? '' : `${Math.floor(f * 100)}%`;
+  const units = typeof p.totalUnits === 'number' ? `${p.completedUnits ?? 0} of ${p.totalUnits}${p.units ? ` ${p.units}` : ''}` : '';
+  return pct && units ? `${pct} (${units})` : pct || units || 'started';
 }
 
 function statusText(j, sp) {
@@ -526,7 +536,12 @@ async function run(name, values, positionals, json) {
   if (values['max-retries'] !== undefined) options.retry = { maxRetries: number('--max-retries', values['max-retries']) };
   const timeoutMs = values.timeout !== undefined ? duration('--timeout', values.timeout) : undefined;
   const began = Date.now();
-  const remaining = () => (timeoutMs === undefined ? {} : { timeoutMs: Math.max(1, timeoutMs - (Date.now() - began)) });
+  // The first call gets --timeout as given (the library checks it); a later one what is left of it.
+  let calls = 0;
+  const remaining = () => {
+    if (timeoutMs === undefined) return {};
+    return { timeoutMs: calls++ === 0 ? timeoutMs : Math.max(1, timeoutMs - (Date.now() - began)) };
+  };
   const waitOptions = {};
   if (values.until !== undefined) waitOptions.until = values.until;
   if (values['poll-interval'] !== undefined) waitOptions.pollIntervalMs = duration('--poll-interval', values['poll-interval']);
@@ -534,9 +549,9 @@ async function run(name, values, positionals, json) {
   if (values.reset !== undefined) options.resetScope = list(values.reset);
   if (values.concurrency !== undefined) options.concurrency = number('--concurrency', values.concurrency);
 
-  const fn = need(c.fn);
   const input = c.many ? parseJobs(await readInput(values.file)) : null;
   const token = tokenSource(values, signal);
+  const fn = need(c.fn);
   const progress = (state.progress = new Progress(!quiet));
   state.calling = true;
 
@@ -604,8 +619,7 @@ async function waitFor(fn, token, sp, job, options, progress) {
     onProgress: (current) => {
       seen = current;
       const p = Array.isArray(current?.status?.progress) ? current.status.progress[0] : undefined;
-      const pct = typeof p?.completionPercentage === 'number' ? p.completionPercentage / 100 : undefined;
-      progress.update(`waiting: ${jobLine(current)}${p ? `, progress ${progressText(p)}` : ''}`, pct);
+      progress.update(`waiting: ${jobLine(current)}${p ? `, progress ${progressText(p)}` : ''}`, progressFraction(p));
     },
   });
   progress.clear();
