@@ -6,10 +6,13 @@ use std::path::PathBuf;
 use crate::cycle::MAX_DURATION_MS;
 use crate::seed::TokenGrant;
 
+/// Largest added latency, in milliseconds (one minute).
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
 /// Default length of a provisioning cycle, in milliseconds.
 pub const DEFAULT_CYCLE_MS: u64 = 3000;
 
-pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--cycle-ms 3000] [--quiet]
+pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--cycle-ms 3000] [--latency-ms 0] [--quiet]
 
 A local Microsoft Graph for synchronization jobs.
   --bind IP         address to listen on (default 127.0.0.1)
@@ -17,6 +20,7 @@ A local Microsoft Graph for synchronization jobs.
   --seed FILE       tenant to serve instead of the built-in one (same format as src/seed.json)
   --token V[:S,..]  accept bearer token V with scopes S (default Synchronization.ReadWrite.All); repeatable
   --cycle-ms N      length of the provisioning cycle a start or restart runs (default 3000)
+  --latency-ms N    hold every Graph answer N ms, like Graph's round trip (default 0)
   --quiet           no log lines on stderr
 The first stdout line is `listening on http://IP:PORT`.";
 
@@ -28,6 +32,7 @@ pub struct Options {
     pub seed: Option<PathBuf>,
     pub tokens: Vec<TokenGrant>,
     pub cycle_ms: u64,
+    pub latency_ms: u64,
     pub quiet: bool,
     pub help: bool,
 }
@@ -40,6 +45,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
         seed: None,
         tokens: Vec::new(),
         cycle_ms: DEFAULT_CYCLE_MS,
+        latency_ms: 0,
         quiet: false,
         help: false,
     };
@@ -76,6 +82,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
                 .push(parse_token(&value("VALUE[:scope,...]")?)?),
             "--cycle-ms" => {
                 options.cycle_ms = parse_ms(&name, &value("milliseconds")?, MAX_DURATION_MS)?
+            }
+            "--latency-ms" => {
+                options.latency_ms = parse_ms(&name, &value("milliseconds")?, MAX_LATENCY_MS)?
             }
             "--quiet" | "-q" => options.quiet = true,
             "--help" | "-h" => options.help = true,
@@ -141,8 +150,11 @@ mod tests {
             "b:Synchronization.Read.All,User.Read",
             "--quiet",
             "--cycle-ms=250",
+            "--latency-ms",
+            "40",
         ]))
         .unwrap();
+        assert_eq!(o.latency_ms, 40);
         assert_eq!(o.cycle_ms, 250);
         assert_eq!(o.port, 8080);
         assert_eq!(o.bind.to_string(), "127.0.0.2");
@@ -164,6 +176,7 @@ mod tests {
         assert!(parse(args(&["--what"])).is_err());
         assert!(parse(args(&["--cycle-ms", "-1"])).is_err());
         assert!(parse(args(&["--cycle-ms", "86400001"])).is_err());
+        assert!(parse(args(&["--latency-ms", "60001"])).is_err());
         let err = parse(args(&["--token", ":Scope"])).unwrap_err();
         assert!(!err.contains("Scope"));
     }

@@ -1,10 +1,13 @@
 //! The control API under `/_emulator/`: reset, faults, throttling, job states, tokens, recordings.
 
+use std::sync::atomic::Ordering;
+
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::Grants;
+use crate::cli::MAX_LATENCY_MS;
 use crate::cycle::MAX_DURATION_MS;
 use crate::model::{CycleSettings, JobStatusCode, Outcome, QuarantineReason};
 use crate::respond::Reply;
@@ -62,6 +65,8 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             app.tokens.clear_runtime();
             app.recorder.clear(true);
             *lock(&app.cycles) = app.settings.cycles();
+            app.latency_ms
+                .store(app.settings.latency_ms, Ordering::Relaxed);
             Reply::no_content()
         }
         (["_emulator", "reset"], _) => method_not_allowed("POST"),
@@ -119,6 +124,28 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             json_reply(StatusCode::OK, &serde_json::json!(*lock(&app.cycles)))
         }
         (["_emulator", "cycles"], _) => method_not_allowed("GET, POST"),
+        (["_emulator", "latency"], &Method::POST) => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Latency {
+                ms: u64,
+            }
+            match from_json::<Latency>(body) {
+                Ok(l) if l.ms > MAX_LATENCY_MS => {
+                    bad_request(format!("ms must be from 0 to {MAX_LATENCY_MS}"))
+                }
+                Ok(l) => {
+                    app.latency_ms.store(l.ms, Ordering::Relaxed);
+                    json_reply(StatusCode::OK, &serde_json::json!({ "ms": l.ms }))
+                }
+                Err(message) => bad_request(message),
+            }
+        }
+        (["_emulator", "latency"], &Method::GET) => json_reply(
+            StatusCode::OK,
+            &serde_json::json!({ "ms": app.latency_ms.load(Ordering::Relaxed) }),
+        ),
+        (["_emulator", "latency"], _) => method_not_allowed("GET, POST"),
         (["_emulator", "servicePrincipals", sp, "jobs", job], &Method::PUT) => {
             set_job(app, sp, job, body)
         }

@@ -94,6 +94,7 @@ fn main() -> ExitCode {
             base_url,
             server::Settings {
                 cycle_ms: options.cycle_ms,
+                latency_ms: options.latency_ms,
             },
         ));
         server::serve(listener, app, options.quiet).await;

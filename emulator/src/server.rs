@@ -1,6 +1,7 @@
 //! The HTTP server: accept loop, per-request pipeline (record, fault, size, Graph), shutdown.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +60,8 @@ pub struct App {
     pub base_url: String,
     /// What later cycles do (`POST /_emulator/cycles`).
     pub cycles: Mutex<CycleSettings>,
+    /// Added to every Graph answer (`POST /_emulator/latency`).
+    pub latency_ms: AtomicU64,
     /// The command line's settings, restored by `POST /_emulator/reset`.
     pub settings: Settings,
 }
@@ -67,12 +70,14 @@ pub struct App {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub cycle_ms: u64,
+    pub latency_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             cycle_ms: crate::cli::DEFAULT_CYCLE_MS,
+            latency_ms: 0,
         }
     }
 }
@@ -97,6 +102,7 @@ impl App {
         fixed.extend_from_slice(extra_tokens);
         App {
             cycles: Mutex::new(settings.cycles()),
+            latency_ms: AtomicU64::new(settings.latency_ms),
             settings,
             tenant: Mutex::new(Tenant::new(&seed.service_principals)),
             tokens: TokenRegistry::new(&fixed),
@@ -170,16 +176,29 @@ async fn apply_fault(
     }
 }
 
-/// One request through the pipeline.
+/// One request through the pipeline; Graph answers (not control ones) wait the set latency.
 pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, DropConnection> {
+    let path = request.uri().path();
+    let is_control = path == "/_emulator" || path.starts_with("/_emulator/");
+    let result = pipeline(&app, request, is_control).await;
+    let latency_ms = app.latency_ms.load(Ordering::Relaxed);
+    if !is_control && latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+    result
+}
+
+async fn pipeline(
+    app: &App,
+    request: Request<Incoming>,
+    is_control: bool,
+) -> Result<Resp, DropConnection> {
     let received_at_ms = crate::clock::now().1;
     let ids = Ids::new(
         request
             .headers()
             .get(HeaderName::from_static("client-request-id")),
     );
-    let path = request.uri().path();
-    let is_control = path == "/_emulator" || path.starts_with("/_emulator/");
     let target = raw_target(request.uri());
 
     if request.method() == Method::OPTIONS {
@@ -191,7 +210,7 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, D
                 body: Bytes::new(),
                 received_at_ms,
             });
-            if let Some(reply) = apply_fault(&app, "OPTIONS", &target, &ids).await? {
+            if let Some(reply) = apply_fault(app, "OPTIONS", &target, &ids).await? {
                 return Ok(reply);
             }
         }
@@ -205,7 +224,7 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, D
         let reply = match body {
             BodyRead::TooLarge => too_large(),
             BodyRead::Complete(bytes) => crate::control::handle(
-                &app,
+                app,
                 &parts.method,
                 parts.uri.path(),
                 parts.uri.query(),
@@ -226,14 +245,14 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>) -> Result<Resp, D
         body: bytes.clone(),
         received_at_ms,
     });
-    if let Some(reply) = apply_fault(&app, parts.method.as_str(), &target, &ids).await? {
+    if let Some(reply) = apply_fault(app, parts.method.as_str(), &target, &ids).await? {
         return Ok(reply);
     }
     if matches!(body, BodyRead::TooLarge) {
         return Ok(too_large().into_response(&ids));
     }
     let reply = crate::graph::serve(
-        &app,
+        app,
         &parts.method,
         parts.uri.path(),
         &parts.headers,
