@@ -9,10 +9,13 @@ use crate::seed::TokenGrant;
 /// Largest added latency, in milliseconds (one minute).
 pub const MAX_LATENCY_MS: u64 = 60_000;
 
+/// Largest page size.
+pub const MAX_PAGE_SIZE: u64 = 1000;
+
 /// Default length of a provisioning cycle, in milliseconds.
 pub const DEFAULT_CYCLE_MS: u64 = 3000;
 
-pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--cycle-ms 3000] [--latency-ms 0] [--quiet]
+pub const USAGE: &str = "usage: graph-emulator [--bind 127.0.0.1] [--port 0] [--seed FILE] [--token VALUE[:scope,scope...]]... [--cycle-ms 3000] [--latency-ms 0] [--page-size N] [--quiet]
 
 A local Microsoft Graph for synchronization jobs.
   --bind IP         address to listen on (default 127.0.0.1)
@@ -21,6 +24,7 @@ A local Microsoft Graph for synchronization jobs.
   --token V[:S,..]  accept bearer token V with scopes S (default Synchronization.ReadWrite.All); repeatable
   --cycle-ms N      length of the provisioning cycle a start or restart runs (default 3000)
   --latency-ms N    hold every Graph answer N ms, like Graph's round trip (default 0)
+  --page-size N     list jobs N per page with @odata.nextLink (default: all in one page)
   --quiet           no log lines on stderr
 The first stdout line is `listening on http://IP:PORT`.";
 
@@ -33,6 +37,7 @@ pub struct Options {
     pub tokens: Vec<TokenGrant>,
     pub cycle_ms: u64,
     pub latency_ms: u64,
+    pub page_size: u64,
     pub quiet: bool,
     pub help: bool,
 }
@@ -46,6 +51,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
         tokens: Vec::new(),
         cycle_ms: DEFAULT_CYCLE_MS,
         latency_ms: 0,
+        page_size: 0,
         quiet: false,
         help: false,
     };
@@ -85,6 +91,16 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, String>
             }
             "--latency-ms" => {
                 options.latency_ms = parse_ms(&name, &value("milliseconds")?, MAX_LATENCY_MS)?
+            }
+            "--page-size" => {
+                let text = value("a number of jobs")?;
+                options.page_size = text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                    .ok_or_else(|| {
+                        format!("--page-size: '{text}' is not a number from 1 to {MAX_PAGE_SIZE}")
+                    })?;
             }
             "--quiet" | "-q" => options.quiet = true,
             "--help" | "-h" => options.help = true,
@@ -155,6 +171,8 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(o.latency_ms, 40);
+        assert_eq!(o.page_size, 0);
+        assert_eq!(parse(args(&["--page-size", "2"])).unwrap().page_size, 2);
         assert_eq!(o.cycle_ms, 250);
         assert_eq!(o.port, 8080);
         assert_eq!(o.bind.to_string(), "127.0.0.2");
@@ -177,6 +195,7 @@ mod tests {
         assert!(parse(args(&["--cycle-ms", "-1"])).is_err());
         assert!(parse(args(&["--cycle-ms", "86400001"])).is_err());
         assert!(parse(args(&["--latency-ms", "60001"])).is_err());
+        assert!(parse(args(&["--page-size", "0"])).is_err());
         let err = parse(args(&["--token", ":Scope"])).unwrap_err();
         assert!(!err.contains("Scope"));
     }

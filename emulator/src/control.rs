@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::Grants;
-use crate::cli::MAX_LATENCY_MS;
+use crate::cli::{MAX_LATENCY_MS, MAX_PAGE_SIZE};
 use crate::cycle::MAX_DURATION_MS;
 use crate::model::{CycleSettings, JobStatusCode, Outcome, QuarantineReason};
 use crate::respond::Reply;
@@ -67,6 +67,8 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             *lock(&app.cycles) = app.settings.cycles();
             app.latency_ms
                 .store(app.settings.latency_ms, Ordering::Relaxed);
+            app.page_size
+                .store(app.settings.page_size, Ordering::Relaxed);
             Reply::no_content()
         }
         (["_emulator", "reset"], _) => method_not_allowed("POST"),
@@ -146,6 +148,28 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             &serde_json::json!({ "ms": app.latency_ms.load(Ordering::Relaxed) }),
         ),
         (["_emulator", "latency"], _) => method_not_allowed("GET, POST"),
+        (["_emulator", "paging"], &Method::POST) => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase", deny_unknown_fields)]
+            struct Paging {
+                page_size: Option<u64>,
+            }
+            match from_json::<Paging>(body) {
+                Ok(Paging { page_size: Some(n) }) if !(1..=MAX_PAGE_SIZE).contains(&n) => {
+                    bad_request(format!(
+                        "pageSize must be from 1 to {MAX_PAGE_SIZE}, or null for one page"
+                    ))
+                }
+                Ok(p) => {
+                    app.page_size
+                        .store(p.page_size.unwrap_or(0), Ordering::Relaxed);
+                    paging_reply(app)
+                }
+                Err(message) => bad_request(message),
+            }
+        }
+        (["_emulator", "paging"], &Method::GET) => paging_reply(app),
+        (["_emulator", "paging"], _) => method_not_allowed("GET, POST"),
         (["_emulator", "servicePrincipals", sp, "jobs", job], &Method::PUT) => {
             set_job(app, sp, job, body)
         }
@@ -188,6 +212,13 @@ pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body:
             format!("No emulator control route at '{path}'. See the README's control API section."),
         ),
     }
+}
+
+/// `{"pageSize":N}`, or `{"pageSize":null}` when paging is off.
+fn paging_reply(app: &App) -> Reply {
+    let size = app.page_size.load(Ordering::Relaxed);
+    let size = (size > 0).then_some(size);
+    json_reply(StatusCode::OK, &serde_json::json!({ "pageSize": size }))
 }
 
 /// `{"requestsPerSecond":R,"burst":B}`; `null` rate turns throttling off.

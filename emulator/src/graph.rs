@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -153,14 +154,33 @@ fn authenticate(app: &App, credential: &Credential<'_>) -> Result<Grants, Reply>
     })
 }
 
+/// What every routed request (top level or inside a batch) shares.
+struct Ctx<'a> {
+    app: &'a App,
+    version: &'a str,
+    grants: Grants,
+    /// `http://host:port` the client reached, for `@odata.nextLink`.
+    link_base: String,
+}
+
+/// `http://{Host}` when the request's Host header is a plain authority, else the bound address.
+fn link_base(app: &App, headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.contains('@'))
+        .and_then(|h| h.parse::<hyper::http::uri::Authority>().ok())
+        .map_or_else(|| app.base_url.clone(), |a| format!("http://{a}"))
+}
+
 /// Handles a Graph request that no fault answered: throttling, auth, then the route.
 pub async fn serve(
     app: &App,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &Bytes,
-    ids: &Ids,
 ) -> Result<Reply, DropConnection> {
     let credential = credential(
         headers
@@ -187,24 +207,56 @@ pub async fn serve(
     if version != "beta" && version != "v1.0" {
         return Ok(bad_request(format!("Invalid version: {version}")));
     }
+    let ctx = Ctx {
+        app,
+        version,
+        grants,
+        link_base: link_base(app, headers),
+    };
     if is_batch {
         if method != Method::POST {
             return Ok(method_not_allowed("POST"));
         }
-        return batch(app, version, grants, throttle_key, headers, body, ids).await;
+        return batch(&ctx, throttle_key, body).await;
     }
-    Ok(dispatch(app, version, method, &segs[1..], grants, body))
+    Ok(dispatch(&ctx, method, &segs[1..], query, body))
 }
+
+/// The offset a `$skiptoken` (from an `@odata.nextLink`) stands for; 0 without one.
+fn skip_offset(query: Option<&str>) -> Result<usize, Reply> {
+    let token = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k.eq_ignore_ascii_case("$skiptoken"))
+            .map(|(_, v)| v.into_owned())
+    });
+    match token {
+        None => Ok(0),
+        Some(token) => token
+            .strip_prefix(SKIP_PREFIX)
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| bad_request(format!("The $skiptoken '{token}' is not valid."))),
+    }
+}
+
+/// `$skiptoken` values look like `emu-3` (the offset of the next page); clients treat them as opaque.
+const SKIP_PREFIX: &str = "emu-";
+
+/// Characters kept as they are in a nextLink path segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Runs one routed request (top level or inside a batch).
 fn dispatch(
-    app: &App,
-    version: &str,
+    ctx: &Ctx<'_>,
     method: &Method,
     segs: &[String],
-    grants: Grants,
+    query: Option<&str>,
     body: &[u8],
 ) -> Reply {
+    let (app, version, grants) = (ctx.app, ctx.version, ctx.grants);
     let route = match route(segs) {
         Ok(route) => route,
         Err(segment) => return bad_segment(segment),
@@ -261,13 +313,35 @@ fn dispatch(
             }
         }
         Route::Jobs(sp) if method == Method::GET => {
+            let offset = match skip_offset(query) {
+                Ok(offset) => offset,
+                Err(reply) => return reply,
+            };
+            let page_size = app.page_size.load(Ordering::Relaxed);
             let mut tenant = lock(&app.tenant);
             match tenant.jobs(sp, now) {
                 Ok(jobs) => {
-                    let value = serde_json::to_vec(jobs).unwrap_or_default();
+                    let start = offset.min(jobs.len());
+                    let end = match usize::try_from(page_size) {
+                        Ok(size) if size > 0 => start.saturating_add(size).min(jobs.len()),
+                        _ => jobs.len(),
+                    };
+                    let value = serde_json::to_vec(&jobs[start..end]).unwrap_or_default();
+                    let more = end < jobs.len();
                     drop(tenant);
                     let mut out = with_context(&context(sp, ""), b"{}");
                     out.pop();
+                    if more {
+                        let next = format!(
+                            "{}/{version}/servicePrincipals/{}/synchronization/jobs?$skiptoken={SKIP_PREFIX}{end}",
+                            ctx.link_base,
+                            percent_encoding::utf8_percent_encode(sp, SEGMENT)
+                        );
+                        out.extend_from_slice(b",\"@odata.nextLink\":");
+                        out.extend_from_slice(
+                            serde_json::to_string(&next).unwrap_or_default().as_bytes(),
+                        );
+                    }
                     out.extend_from_slice(b",\"value\":");
                     out.extend_from_slice(&value);
                     out.push(b'}');
@@ -455,20 +529,12 @@ fn parse_batch(body: &[u8]) -> Result<Vec<SubRequest>, Cow<'static, str>> {
     Ok(out)
 }
 
-async fn batch(
-    app: &App,
-    version: &str,
-    grants: Grants,
-    throttle_key: &str,
-    headers: &HeaderMap,
-    body: &Bytes,
-    ids: &Ids,
-) -> Result<Reply, DropConnection> {
+async fn batch(ctx: &Ctx<'_>, throttle_key: &str, body: &Bytes) -> Result<Reply, DropConnection> {
+    let app = ctx.app;
     let requests = match parse_batch(body) {
         Ok(requests) => requests,
         Err(message) => return Ok(bad_request(message)),
     };
-    let _ = (headers, ids);
     let mut responses: Vec<SubResponse> = Vec::with_capacity(requests.len());
     for sub in requests {
         let sub_ids = Ids::new(sub.client_request_id.as_ref());
@@ -491,16 +557,13 @@ async fn batch(
         } else if sub.url.contains("://") {
             bad_request("Batch request urls must be relative, like /servicePrincipals/{id}.")
         } else {
-            let path = sub.url.split(['?', '#']).next().unwrap_or("");
+            let url = sub.url.split('#').next().unwrap_or("");
+            let (path, query) = match url.split_once('?') {
+                Some((path, query)) => (path, Some(query)),
+                None => (url, None),
+            };
             let path = path.strip_prefix('/').unwrap_or(path);
-            dispatch(
-                app,
-                version,
-                &sub.method,
-                &segments(path),
-                grants,
-                &sub.body,
-            )
+            dispatch(ctx, &sub.method, &segments(path), query, &sub.body)
         };
         responses.push(reply.into_sub_response(&sub.id, &sub_ids));
     }

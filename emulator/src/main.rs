@@ -95,6 +95,7 @@ fn main() -> ExitCode {
             server::Settings {
                 cycle_ms: options.cycle_ms,
                 latency_ms: options.latency_ms,
+                page_size: options.page_size,
             },
         ));
         server::serve(listener, app, options.quiet).await;

@@ -62,6 +62,8 @@ pub struct App {
     pub cycles: Mutex<CycleSettings>,
     /// Added to every Graph answer (`POST /_emulator/latency`).
     pub latency_ms: AtomicU64,
+    /// Jobs per page of `GET .../jobs`; 0 for one page (`POST /_emulator/paging`).
+    pub page_size: AtomicU64,
     /// The command line's settings, restored by `POST /_emulator/reset`.
     pub settings: Settings,
 }
@@ -71,6 +73,7 @@ pub struct App {
 pub struct Settings {
     pub cycle_ms: u64,
     pub latency_ms: u64,
+    pub page_size: u64,
 }
 
 impl Default for Settings {
@@ -78,6 +81,7 @@ impl Default for Settings {
         Settings {
             cycle_ms: crate::cli::DEFAULT_CYCLE_MS,
             latency_ms: 0,
+            page_size: 0,
         }
     }
 }
@@ -103,6 +107,7 @@ impl App {
         App {
             cycles: Mutex::new(settings.cycles()),
             latency_ms: AtomicU64::new(settings.latency_ms),
+            page_size: AtomicU64::new(settings.page_size),
             settings,
             tenant: Mutex::new(Tenant::new(&seed.service_principals)),
             tokens: TokenRegistry::new(&fixed),
@@ -255,9 +260,9 @@ async fn pipeline(
         app,
         &parts.method,
         parts.uri.path(),
+        parts.uri.query(),
         &parts.headers,
         &bytes,
-        &ids,
     )
     .await?;
     Ok(reply.into_response(&ids))
