@@ -443,11 +443,16 @@ function parseJobs({ name, text }) {
 // ---------------------------------------------------------------------------------------------
 // Job text for people
 
+/** A lastExecution's state; Graph leaves it null while the cycle runs. */
+const executionState = (last) => last.state ?? (last.timeBegan && !last.timeEnded ? 'running' : 'unknown');
+
 function jobLine(j) {
   const s = (j && j.status) || {};
   const last = s.lastExecution;
-  return [j && j.id, s.code, last ? `last execution ${last.state}${last.timeEnded ? ` (ended ${last.timeEnded})` : ''}` : 'never run']
-    .filter(Boolean).join(', ');
+  const execution = !last ? 'never run'
+    : last.timeEnded ? `last execution ${executionState(last)} (ended ${last.timeEnded})`
+    : `cycle ${executionState(last)}${last.timeBegan ? ` since ${last.timeBegan}` : ''}`;
+  return [j && j.id, s.code, execution].filter(Boolean).join(', ');
 }
 
 /** Graph's synchronizationProgress: completedUnits of totalUnits (units, e.g. entries). */
@@ -478,7 +483,7 @@ function statusText(j, sp) {
     const counts = [['countImported', 'imported'], ['countExported', 'exported'], ['countEscrowed', 'escrowed']]
       .filter(([k]) => typeof last[k] === 'number').map(([k, w]) => `${last[k]} ${w}`).join(', ');
     const when = [last.timeBegan, last.timeEnded].filter(Boolean).join(' to ');
-    rows.push(['last execution', [last.state, when, counts].filter(Boolean).join(', ')]);
+    rows.push(['last execution', [executionState(last), when, counts].filter(Boolean).join(', ')]);
     if (last.error) rows.push(['  error', `${last.error.code ?? ''}: ${last.error.message ?? ''}`]);
   } else rows.push(['last execution', 'none']);
   if (s.lastSuccessfulExecution?.timeEnded) rows.push(['last success', s.lastSuccessfulExecution.timeEnded]);
@@ -573,7 +578,7 @@ async function run(name, values, positionals, json) {
         const rows = [['JOB', 'TEMPLATE', 'STATUS', 'LAST EXECUTION', 'ENDED']].map((r) => r.map((h) => so.bold(h)));
         for (const j of jobs) {
           const last = j.status?.lastExecution;
-          rows.push([j.id, j.templateId ?? '', j.status?.code ?? '', last?.state ?? '-', last?.timeEnded ?? '-']);
+          rows.push([j.id, j.templateId ?? '', j.status?.code ?? '', last ? executionState(last) : '-', last?.timeEnded ?? '-']);
         }
         out(table(rows));
       }
@@ -619,7 +624,7 @@ async function waitFor(fn, token, sp, job, options, progress) {
     onProgress: (current) => {
       seen = current;
       const p = Array.isArray(current?.status?.progress) ? current.status.progress[0] : undefined;
-      progress.update(`waiting: ${jobLine(current)}${p ? `, progress ${progressText(p)}` : ''}`, progressFraction(p));
+      progress.update(`waiting: ${p ? `${progressText(p)}, ` : ''}${jobLine(current)}`, progressFraction(p));
     },
   });
   progress.clear();
