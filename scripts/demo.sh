@@ -2,7 +2,8 @@
 # The demo: the graph emulator plus the static server for www/ (and pkg/ at /pkg/), both on
 # 127.0.0.1. Prints the URL to open; Ctrl-C (or TERM) stops both. Run via `make demo`, which
 # builds pkg/ and the emulator first.
-# Env: DEMO_PORT (page port; default 0 = a free one), GRAPH_EMULATOR_BIN.
+# Env: DEMO_PORT (page port; default 0 = a free one), DEMO_CYCLE_MS (length of the provisioning
+# cycle a start runs on the emulator; default 10000, long enough to watch), GRAPH_EMULATOR_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${GRAPH_EMULATOR_BIN:-target/debug/graph-emulator}
@@ -34,7 +35,7 @@ first_url() {
   return 1
 }
 
-"$bin" --port 0 --quiet >"$tmp/emulator" 2>"$tmp/emulator.err" &
+"$bin" --port 0 --quiet --cycle-ms "${DEMO_CYCLE_MS:-10000}" >"$tmp/emulator" 2>"$tmp/emulator.err" &
 pids+=($!)
 emulator=$(first_url "${pids[0]}" "$tmp/emulator" 'listening on ') || { echo "demo: the emulator did not start" >&2; exit 1; }
 

@@ -1,11 +1,14 @@
 // The demo page. No framework, no build step: the package is imported as a user would import it,
-// from the files of the built package (pkg/, served at /pkg/).
-import { startSynchronizationJob, GraphError } from '/pkg/browser.js';
+// from the files of the built package (pkg/, served at /pkg/). Every Graph call goes through it:
+// the page has no fetch of its own to Graph.
+import * as gsj from '/pkg/browser.js';
 
+const { GraphError } = gsj;
 const $ = (id) => document.getElementById(id);
 const form = $('start-form');
 const els = {
   where: $('where'),
+  missing: $('missing'),
   endpoint: $('endpoint'),
   token: $('token'),
   showToken: $('show-token'),
@@ -15,21 +18,56 @@ const els = {
   timeout: $('timeout'),
   clientRequestId: $('client-request-id'),
   start: $('start'),
+  pause: $('pause'),
+  restart: $('restart'),
+  read: $('read'),
+  ifStatus: $('if-status'),
   cancel: $('cancel'),
   attempt: $('attempt'),
   attemptMax: $('attempt-max'),
   status: $('status'),
   retryLog: $('retry-log'),
+  placeholder: $('placeholder'),
   result: $('result'),
   resultTitle: $('result-title'),
   resultBody: $('result-body'),
   emulatorTools: $('emulator-tools'),
   seedList: $('seed-list'),
+  wait: $('wait'),
+  waitJob: $('wait-job'),
+  waitProgress: $('wait-progress'),
+  waitPercent: $('wait-percent'),
+  waitFields: $('wait-fields'),
+  waitLive: $('wait-live'),
+  waitCancel: $('wait-cancel'),
+  waitOutcome: $('wait-outcome'),
+  bulk: $('bulk'),
+  bulkList: $('bulk-list'),
+  bulkSeed: $('bulk-seed'),
+  bulkCaption: $('bulk-caption'),
+  bulkJobs: $('bulk-jobs').tBodies[0],
+  bulkAll: $('bulk-all'),
+  bulkIfStatus: $('bulk-if-status'),
+  bulkStart: $('bulk-start'),
+  bulkPause: $('bulk-pause'),
+  bulkRestart: $('bulk-restart'),
+  bulkCancel: $('bulk-cancel'),
+  bulkProgress: $('bulk-progress'),
+  bulkCount: $('bulk-count'),
+  bulkStatus: $('bulk-status'),
+  bulkResults: $('bulk-results'),
+  bulkResultsCaption: $('bulk-results-caption'),
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IF_STATUS = ['Paused', 'Quarantine'];
+const WAIT_POLL_MS = 1000;
 let config = { emulatorUrl: null, clouds: [], seed: null };
-let controller = null;
+// The one call running now: { kind: 'single' | 'bulk' | 'wait', controller }.
+let running = null;
+// The jobs in the "All jobs" table: [{ servicePrincipalId, jobId, app, state }].
+let bulkJobs = [];
+let bulkFromSeed = true;
 
 // ---------- small DOM helpers (text only: nothing from a response is parsed as HTML) ----------
 
@@ -45,9 +83,41 @@ function h(tag, props = {}, ...children) {
   return el;
 }
 
+const badge = (code, text = code) => h('span', { class: `state state-${code ?? 'unknown'}`, text: text ?? 'unknown' });
 const onEmulator = () => Boolean(config.emulatorUrl) && els.endpoint.value === config.emulatorUrl;
 const demoToken = (writable) =>
   config.seed?.tokens?.find((t) => t.scopes.some((s) => (writable ? /ReadWrite/ : /\.Read\./).test(s)))?.token;
+const when = (iso) => (iso && !iso.startsWith('0001-') ? iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC') : null);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+// ---------- the package's functions, checked at load (a build may predate some of them) ----------
+
+const EXPORTS = {
+  getSynchronizationJob: ['read'],
+  listSynchronizationJobs: ['bulk-list'],
+  startSynchronizationJob: ['start'],
+  pauseSynchronizationJob: ['pause'],
+  restartSynchronizationJob: ['restart'],
+  startSynchronizationJobs: ['bulk-start'],
+  pauseSynchronizationJobs: ['bulk-pause'],
+  restartSynchronizationJobs: ['bulk-restart'],
+  waitForSynchronizationJob: [],
+};
+const has = (name) => typeof gsj[name] === 'function';
+
+function need(name) {
+  if (!has(name)) throw new Error(`This build of graph-sync-job has no ${name}: rebuild pkg/ (make pkg).`);
+  return gsj[name];
+}
+
+function checkExports() {
+  const missing = Object.keys(EXPORTS).filter((name) => !has(name));
+  for (const name of missing) for (const id of EXPORTS[name]) $(id).dataset.missing = name;
+  els.missing.hidden = !missing.length;
+  els.missing.textContent = missing.length
+    ? `This build of the package lacks ${missing.join(', ')}: the matching buttons are off.`
+    : '';
+}
 
 // ---------- configuration, endpoint and emulator helpers ----------
 
@@ -72,17 +142,32 @@ async function loadConfig() {
 function endpointChanged() {
   const emu = onEmulator();
   els.emulatorTools.hidden = !emu || !config.seed;
+  els.bulkSeed.hidden = !emu || !config.seed;
   els.where.className = `banner ${emu ? 'banner-emulator' : 'banner-graph'}`;
   els.where.textContent = emu
     ? `Talking to the local Graph emulator at ${config.emulatorUrl}: no tenant, no internet needed.`
     : `Talking to the real Microsoft Graph at ${els.endpoint.value}: use a token from your tenant.`;
-  if (emu) refreshSeedStates();
+  if (emu && config.seed) {
+    useSeedJobs();
+    refreshSeedStates();
+  } else if (bulkFromSeed) {
+    bulkJobs = [];
+    renderBulkJobs();
+  }
 }
 
 function fill(sp, job, token) {
   els.sp.value = sp;
   els.job.value = job;
   if (token) els.token.value = token;
+}
+
+function useSeedJobs() {
+  bulkFromSeed = true;
+  bulkJobs = (config.seed?.servicePrincipals ?? []).flatMap((sp) =>
+    sp.jobs.map((j) => ({ servicePrincipalId: sp.id, jobId: j.id, app: sp.displayName, state: j.state })),
+  );
+  renderBulkJobs();
 }
 
 function renderSeed(states = {}) {
@@ -117,7 +202,7 @@ function renderSeed(states = {}) {
                   },
                 },
                 h('span', { class: 'job-id', text: job.id }),
-                h('span', { class: `state state-${state}`, text: state }),
+                badge(state),
               ),
             );
           }),
@@ -127,49 +212,32 @@ function renderSeed(states = {}) {
   );
 }
 
-// The seed list shows each job's live state, read with the emulator's demo token (plain fetch:
-// the package has no status call).
+// The seed list and the "All jobs" table show each job's live state, read with
+// listSynchronizationJobs and the emulator's demo token.
 async function refreshSeedStates() {
   const token = demoToken(true);
   const seed = config.seed;
-  if (!seed || !token || !config.emulatorUrl) return renderSeed();
+  if (!seed || !token || !config.emulatorUrl || !has('listSynchronizationJobs')) return renderSeed();
   const states = {};
   await Promise.all(
     seed.servicePrincipals.map(async (sp) => {
       try {
-        const r = await fetch(`${config.emulatorUrl}/beta/servicePrincipals/${encodeURIComponent(sp.id)}/synchronization/jobs`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        if (!r.ok) return;
-        for (const job of (await r.json()).value ?? []) states[`${sp.id}/${job.id}`] = job.status?.code;
+        const jobs = await gsj.listSynchronizationJobs(token, sp.id, { baseUrl: config.emulatorUrl, timeoutMs: 10_000 });
+        for (const job of jobs) states[`${sp.id}/${job.id}`] = job.status?.code;
       } catch {
         // keep the seeded state
       }
     }),
   );
   renderSeed(states);
-}
-
-// ---------- the job's state: a plain GET, because graph-sync-job only starts jobs ----------
-
-// GET {root}/{version}/servicePrincipals/{sp}/synchronization/jobs/{job}. The package has no
-// status call, so the page reads the job's state itself with fetch.
-async function readJobState({ baseUrl, apiVersion, token, sp, job }, signal) {
-  if (!token || !sp || !job) return { skipped: 'missing token or ids' };
-  const url = `${baseUrl.replace(/\/+$/, '')}/${apiVersion}/servicePrincipals/${encodeURIComponent(sp)}/synchronization/jobs/${encodeURIComponent(job)}`;
-  try {
-    const r = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
-    const body = await r.json().catch(() => null);
-    if (!r.ok) {
-      return { status: r.status, error: `${r.status} ${body?.error?.code ?? r.statusText}` };
-    }
-    return { status: r.status, code: body?.status?.code ?? 'unknown', quarantine: body?.status?.quarantine ?? null };
-  } catch (e) {
-    return { error: e.name === 'AbortError' ? 'cancelled' : 'no answer' };
+  for (const j of bulkJobs) j.state = states[`${j.servicePrincipalId}/${j.jobId}`] ?? j.state;
+  for (const row of els.bulkJobs.rows) {
+    const j = bulkJobs[Number(row.dataset.index)];
+    if (j) row.querySelector('[data-cell="state"]').replaceChildren(badge(j.state));
   }
 }
 
-// ---------- running a start ----------
+// ---------- the form ----------
 
 function readForm() {
   const apiVersion = form.querySelector('input[name="api-version"]:checked').value;
@@ -184,17 +252,39 @@ function readForm() {
     maxRetries: Number.isInteger(maxRetries) && maxRetries >= 0 ? maxRetries : 3,
     timeoutMs: timeoutMs > 0 ? timeoutMs : undefined,
     clientRequestId: els.clientRequestId.value.trim() || undefined,
+    resetScope: [...form.querySelectorAll('input[name="reset-scope"]:checked')].map((c) => c.value),
   };
 }
+
+// The options every call shares.
+const common = (input, signal) => ({
+  baseUrl: input.baseUrl,
+  apiVersion: input.apiVersion,
+  signal,
+  timeoutMs: input.timeoutMs,
+  retry: { maxRetries: input.maxRetries },
+});
 
 function announce(text) {
   els.status.textContent = text;
 }
 
-function setRunning(running) {
-  els.start.disabled = running;
-  els.cancel.disabled = !running;
-  form.setAttribute('aria-busy', String(running));
+const ACTION_BUTTONS = ['start', 'pause', 'restart', 'read', 'bulk-start', 'bulk-pause', 'bulk-restart', 'bulk-list', 'bulk-seed'];
+
+function setRunning(kind, controller) {
+  running = kind ? { kind, controller } : null;
+  for (const id of ACTION_BUTTONS) $(id).disabled = Boolean(kind) || Boolean($(id).dataset.missing);
+  for (const b of document.querySelectorAll('.wait-start')) b.disabled = Boolean(kind);
+  els.cancel.disabled = kind !== 'single';
+  els.bulkCancel.disabled = kind !== 'bulk';
+  els.waitCancel.disabled = kind !== 'wait';
+  form.setAttribute('aria-busy', String(kind === 'single'));
+  els.bulk.setAttribute('aria-busy', String(kind === 'bulk'));
+  els.wait.setAttribute('aria-busy', String(kind === 'wait'));
+}
+
+function cancel() {
+  running?.controller.abort(new DOMException('Cancelled from the demo page', 'AbortError'));
 }
 
 function setAttempt(n, max) {
@@ -203,65 +293,128 @@ function setAttempt(n, max) {
   els.attemptMax.textContent = max ? `of up to ${max}` : '';
 }
 
-async function run(event) {
-  event.preventDefault();
-  if (controller) return;
+// ---------- reading a job ----------
+
+// getSynchronizationJob, never rejecting: { job, code } or { error } or { skipped }.
+async function readJob(input, signal) {
+  if (!input.token || !input.sp || !input.job) return { skipped: 'missing token or ids' };
+  try {
+    const job = await need('getSynchronizationJob')(input.token, input.sp, input.job, common(input, signal));
+    return { job, code: job?.status?.code ?? 'unknown' };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const readFailedFor4xx = (s) => s.error && s.error.status >= 400 && s.error.status < 500 && s.error.status !== 429;
+
+// ---------- one job: start, pause, restart, read ----------
+
+const ACTIONS = {
+  start: { fn: 'startSynchronizationJob', verb: 'Start', done: 'Job started', doing: 'Starting the job' },
+  pause: { fn: 'pauseSynchronizationJob', verb: 'Pause', done: 'Job paused', doing: 'Pausing the job' },
+  restart: { fn: 'restartSynchronizationJob', verb: 'Restart', done: 'Job restarted', doing: 'Restarting the job' },
+};
+
+async function runAction(action) {
+  if (running) return;
   const input = readForm();
-  controller = new AbortController();
+  const spec = ACTIONS[action];
+  const controller = new AbortController();
   const { signal } = controller;
-  setRunning(true);
+  setRunning('single', controller);
   els.result.hidden = true;
   els.retryLog.replaceChildren();
   setAttempt(0, input.maxRetries + 1);
   announce('Reading the job’s state…');
 
-  const before = await readJobState(input, signal);
+  const before = await readJob(input, signal);
+  let result = null;
   let response = null;
   let error = null;
   const retries = [];
+  const options = {
+    ...common(input, signal),
+    clientRequestId: input.clientRequestId,
+    onRetry: ({ attempt, delayMs, error: why }) => {
+      setAttempt(attempt + 1, input.maxRetries + 1);
+      const reason = why.status ? `${why.status} ${why.code}` : why.code;
+      retries.push(`Attempt ${attempt} failed (${reason}); retry ${attempt} in ${Math.round(delayMs)} ms.`);
+      els.retryLog.append(h('li', { text: retries.at(-1) }));
+      announce(`Attempt ${attempt} failed (${reason}). Retrying in ${Math.round(delayMs)} ms (attempt ${attempt + 1}).`);
+    },
+    onResponse: (info) => {
+      response = info;
+    },
+  };
+  const ifStatus = action === 'start' && els.ifStatus.checked ? IF_STATUS : undefined;
+  if (ifStatus) options.ifStatus = ifStatus;
+  if (action === 'restart' && input.resetScope.length) options.resetScope = input.resetScope;
   setAttempt(1, input.maxRetries + 1);
-  announce('Starting the job: attempt 1…');
+  announce(`${spec.doing}: attempt 1…`);
   const started = performance.now();
   try {
-    await startSynchronizationJob(input.token, input.sp, input.job, {
-      baseUrl: input.baseUrl,
-      apiVersion: input.apiVersion,
-      signal,
-      timeoutMs: input.timeoutMs,
-      retry: { maxRetries: input.maxRetries },
-      clientRequestId: input.clientRequestId,
-      onRetry: ({ attempt, delayMs, error: why }) => {
-        setAttempt(attempt + 1, input.maxRetries + 1);
-        const reason = why.status ? `${why.status} ${why.code}` : why.code;
-        retries.push(`Attempt ${attempt} failed (${reason}); retry ${attempt} in ${Math.round(delayMs)} ms.`);
-        els.retryLog.append(h('li', { text: retries.at(-1) }));
-        announce(`Attempt ${attempt} failed (${reason}). Retrying in ${Math.round(delayMs)} ms (attempt ${attempt + 1}).`);
-      },
-      onResponse: (info) => {
-        response = info;
-      },
-    });
+    result = (await need(spec.fn)(input.token, input.sp, input.job, options)) ?? response;
   } catch (e) {
     error = e;
   }
   const elapsedMs = performance.now() - started;
-  controller = null;
   // When the state could not be read before (refused token, unknown ids), reading it again
   // would only repeat that answer.
   const after = before.skipped
     ? { skipped: before.skipped }
-    : before.status >= 400 && before.status < 500 && before.status !== 429
-      ? { skipped: `as before: ${before.error}` }
-      : await readJobState(input);
-  setRunning(false);
+    : readFailedFor4xx(before)
+      ? { skipped: `as before: ${describeError(before.error)}` }
+      : await readJob(input);
+  setRunning(null);
   if (error) setAttempt(error.attempts ?? 0, input.maxRetries + 1);
-  else if (response) setAttempt(response.attempts, input.maxRetries + 1);
-  render({ input, before, after, response, error, elapsedMs, retries });
+  else if (result?.skipped) setAttempt(0, input.maxRetries + 1);
+  else if (result) setAttempt(result.attempts, input.maxRetries + 1);
+  renderAction({ action, spec, input, before, after, result, error, elapsedMs, retries, ifStatus });
   if (onEmulator()) refreshSeedStates();
 }
 
-function cancel() {
-  controller?.abort(new DOMException('Cancelled from the demo page', 'AbortError'));
+async function runRead() {
+  if (running) return;
+  const input = readForm();
+  const controller = new AbortController();
+  setRunning('single', controller);
+  els.result.hidden = true;
+  els.retryLog.replaceChildren();
+  announce('Reading the job’s state…');
+  const started = performance.now();
+  const state = await readJob(input, controller.signal);
+  const elapsedMs = performance.now() - started;
+  setRunning(null);
+  setAttempt(state.error?.attempts ?? 0);
+  const body = [];
+  if (state.job) {
+    showResult('ok', `Job state: ${state.code}`);
+    body.push(h('p', { class: 'lead', text: `getSynchronizationJob answered in ${Math.round(elapsedMs)} ms.` }));
+    body.push(jobView(state.job, 'The job'));
+    body.push(hintList(stateHints(state), 'Good to know'));
+    announce(`The job is ${state.code}.`);
+  } else if (state.skipped) {
+    showResult('error', 'Nothing read');
+    body.push(h('p', { class: 'lead', text: 'Fill in the token, the service principal’s object id and the job id.' }));
+    announce('Nothing read: fill in the token and both ids.');
+  } else {
+    body.push(...errorView(state.error, 'Read', 'getSynchronizationJob', elapsedMs));
+    body.push(hintList(errorHints({ input, before: {}, error: state.error }), 'What to check'));
+  }
+  els.resultBody.replaceChildren(...body.filter(Boolean));
+  revealResult();
+}
+
+function showResult(kind, title) {
+  els.result.className = `result result-${kind}`;
+  els.resultTitle.textContent = title;
+}
+
+function revealResult() {
+  els.result.hidden = false;
+  els.placeholder.hidden = true;
+  els.result.focus();
 }
 
 // ---------- the outcome ----------
@@ -270,29 +423,87 @@ function field(dl, name, value, opts = {}) {
   const empty = value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length);
   const dd = h('dd', { 'data-field': opts.key ?? name });
   if (empty) dd.append(h('span', { class: 'none', text: '—' }), h('span', { class: 'visually-hidden', text: 'none' }));
+  else if (value instanceof Node) dd.append(value);
   else if (opts.pre) dd.append(h('pre', { text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }));
   else if (opts.code) dd.append(h('code', { text: String(value) }));
   else dd.textContent = String(value);
   dl.append(h('div', { class: 'row' }, h('dt', { text: name }), dd));
 }
 
+function describeError(e) {
+  if (!(e instanceof GraphError)) return String(e?.message ?? e);
+  return e.status ? `${e.status} ${e.code}` : e.code;
+}
+
 function stateText(s) {
   if (s.code) return s.code;
   if (s.skipped) return `not read (${s.skipped})`;
-  return `could not read (${s.error})`;
+  return `could not read (${describeError(s.error)})`;
+}
+
+// Graph's synchronizationProgress: { completedUnits, totalUnits, units, progressObservationDateTime }.
+function lastProgress(job) {
+  const p = job?.status?.progress;
+  return Array.isArray(p) && p.length ? p[p.length - 1] : null;
+}
+
+function percent(p) {
+  if (!p || !(p.totalUnits > 0)) return null;
+  return Math.max(0, Math.min(100, Math.floor((100 * (p.completedUnits ?? 0)) / p.totalUnits)));
+}
+
+function progressText(p) {
+  const pct = percent(p);
+  return pct === null ? null : `${pct}% (${p.completedUnits ?? 0} of ${p.totalUnits}${p.units ? ` ${p.units}` : ''})`;
+}
+
+function counts(run) {
+  if (!run) return null;
+  const parts = [
+    ['imported', run.countImported],
+    ['exported', run.countExported],
+    ['escrowed', run.countEscrowed],
+    ['entitled', run.countEntitled],
+  ].filter(([, n]) => typeof n === 'number');
+  return parts.length ? parts.map(([k, n]) => `${k} ${n}`).join(' · ') : null;
+}
+
+// The job as getSynchronizationJob returned it: status, progress, last execution, quarantine.
+function jobView(job, title) {
+  const s = job?.status ?? {};
+  const run = s.lastExecution;
+  const q = s.quarantine;
+  const p = lastProgress(job);
+  const dl = h('dl', { class: 'fields job-fields' });
+  field(dl, 'status code', badge(s.code), { key: 'job.code' });
+  field(dl, 'progress', progressText(p), { key: 'job.progress' });
+  field(dl, 'last run', run?.state, { key: 'job.lastState' });
+  field(dl, 'began', when(run?.timeBegan), { key: 'job.began' });
+  field(dl, 'ended', when(run?.timeEnded), { key: 'job.ended' });
+  field(dl, 'counts', counts(run), { key: 'job.counts' });
+  if (run?.error) field(dl, 'run error', [run.error.code, run.error.message].filter(Boolean).join(': '), { key: 'job.runError' });
+  field(dl, 'quarantine', q ? q.reason ?? 'yes' : null, { key: 'job.quarantineReason' });
+  if (q) {
+    field(dl, 'quarantine error', q.error ? [q.error.code, q.error.message].filter(Boolean).join(': ') : null, { key: 'job.quarantineError' });
+    field(dl, 'quarantined since', when(q.currentBegan), { key: 'job.quarantineSince' });
+    field(dl, 'next attempt', when(q.nextAttempt), { key: 'job.quarantineNext' });
+  }
+  return h('div', { class: 'job-view' }, h('h3', { text: title }), dl);
 }
 
 function stateView(before, after) {
-  const badge = (s) => h('span', { class: `state ${s.code ? `state-${s.code}` : 'state-unknown'}`, text: stateText(s) });
+  const b = (s) => h('span', { class: `state ${s.code ? `state-${s.code}` : 'state-unknown'}`, text: stateText(s) });
+  const shown = after.job ?? before.job;
   return h(
     'div',
     { class: 'states' },
     h('h3', { text: 'Job state' }),
     h('p', { class: 'state-line', 'data-testid': 'state-line' },
-      h('span', { class: 'state-label', text: 'Before: ' }), badge(before),
+      h('span', { class: 'state-label', text: 'Before: ' }), b(before),
       h('span', { class: 'arrow', 'aria-hidden': 'true', text: ' → ' }),
-      h('span', { class: 'state-label', text: ' After: ' }), badge(after)),
-    h('p', { class: 'hint', text: 'Read with a plain GET …/synchronization/jobs/{jobId}: graph-sync-job only starts jobs; it has no status call.' }),
+      h('span', { class: 'state-label', text: ' After: ' }), b(after)),
+    h('p', { class: 'hint', text: 'Read with getSynchronizationJob before and after the call.' }),
+    shown ? jobView(shown, after.job ? 'The job now' : 'The job before') : null,
   );
 }
 
@@ -300,20 +511,26 @@ function seedMatchForAppId(id) {
   return config.seed?.servicePrincipals.find((sp) => sp.appId.toLowerCase() === id.toLowerCase());
 }
 
-// Hints for the common mistakes, from the error and the state before.
-function hints({ input, before, error, response }) {
+function stateHints(before, action = 'read') {
   const out = [];
-  const emu = onEmulator();
-  const quarantine = before.code === 'Quarantine';
-  if (quarantine) {
-    const q = before.quarantine;
-    const why = q?.error?.message ?? q?.reason ?? '';
-    out.push(
-      `The job was in quarantine${q?.reason ? ` (${q.reason})` : ''}. Starting it lifts the quarantine, but unless the cause is fixed it will be quarantined again. ${why}`.trim(),
-    );
+  if (before.code === 'Quarantine') {
+    const q = before.job?.status?.quarantine;
+    const why = q?.error?.message ?? '';
+    const lift = action === 'start' ? 'Starting it lifts the quarantine, but unless the cause is fixed it will be quarantined again.'
+      : action === 'read' ? 'Fix the cause, then start it, or restart it with the QuarantineState reset scope.'
+        : '';
+    out.push(`The job was in quarantine${q?.reason ? ` (${q.reason})` : ''}. ${lift} ${why}`.replace(/\s+/g, ' ').trim());
   }
-  if (response && before.code === 'Active') out.push('The job was already running: starting it again changes nothing.');
+  return out;
+}
+
+// Hints for the common mistakes, from the error and the state before. The package's own `hint`
+// comes first.
+function errorHints({ input, before, error, action = 'start' }) {
+  const out = [];
   if (!error) return out;
+  if (error.hint) out.push({ text: error.hint, from: 'graph-sync-job' });
+  const emu = onEmulator();
   const { kind, status, code = '' } = error;
   if (kind === 'http' && status === 404) {
     const seedSp = emu && GUID.test(input.sp) ? seedMatchForAppId(input.sp) : null;
@@ -323,7 +540,7 @@ function hints({ input, before, error, response }) {
         action: { label: 'Use the object id', run: () => { els.sp.value = seedSp.id; els.sp.focus(); } },
       });
     } else if (input.job && error.message.includes(input.job) && !error.message.includes(input.sp)) {
-      out.push('The service principal exists but has no job with this id: list its jobs with GET /servicePrincipals/{id}/synchronization/jobs.');
+      out.push('The service principal exists but has no job with this id: list its jobs (“List the jobs of the service principal above”, under All jobs).');
     } else {
       out.push(
         `Graph found no service principal with this id.${GUID.test(input.sp) ? ' The most common mistake is giving the application’s appId (client id) instead of the service principal’s object id:' : ' Give the service principal’s object id (a GUID):'} in the Entra admin center, Enterprise applications → your app → Object ID, or GET /servicePrincipals(appId='{appId}').`,
@@ -332,7 +549,7 @@ function hints({ input, before, error, response }) {
     }
   } else if ((status === 403 && code === 'Authorization_RequestDenied') || (status === 401 && code === 'UnknownError')) {
     out.push(
-      'The token is valid but lacks the permission to start jobs: it needs Synchronization.ReadWrite.All (application permission with admin consent), or delegated with a role such as Application Administrator.',
+      `The token is valid but lacks the permission to ${action === 'read' ? 'read' : 'change'} jobs: it needs Synchronization.ReadWrite.All (application permission with admin consent), or delegated with a role such as Application Administrator.`,
     );
     if (emu && input.token === demoToken(false)) {
       out.push(`On the emulator, ${input.token} only has Synchronization.Read.All: use ${demoToken(true)}.`);
@@ -343,13 +560,13 @@ function hints({ input, before, error, response }) {
     );
     if (emu && demoToken(true)) out.push(`The emulator accepts ${demoToken(true)} (“Use demo values”).`);
   } else if (status === 400 && /NotConfigured|not configured/i.test(error.message)) {
-    out.push('The job is not configured yet: save its credentials and schema (in the portal: Provisioning) before starting it.');
+    out.push('The job is not configured yet: save its credentials and schema (in the portal: Provisioning) before running it.');
   } else if (kind === 'http' && [429, 503, 504].includes(status)) {
     out.push(
-      `Graph was still refusing (${status}) after ${error.attempts} attempt${error.attempts === 1 ? '' : 's'}. Wait${error.retryAfterMs ? ` at least ${error.retryAfterMs} ms` : ''} and try again, or allow more retries.`,
+      `Graph was still refusing (${status}) after ${plural(error.attempts, 'attempt')}. Wait${error.retryAfterMs ? ` at least ${error.retryAfterMs} ms` : ''} and try again, or allow more retries.`,
     );
   } else if (kind === 'aborted') {
-    out.push('You cancelled the call. If the request had already reached Graph the job may still start: check the state after (or read it again).');
+    out.push('You cancelled the call. If the request had already reached Graph the action may still happen: check the state after (or read it again).');
   } else if (kind === 'timeout') {
     out.push(`No answer within ${input.timeoutMs} ms (timeoutMs), retries included.`);
   } else if (kind === 'network') {
@@ -370,36 +587,29 @@ function hintList(items, title) {
     'div',
     { class: 'hints' },
     h('h3', { text: title }),
-    h('ul', {}, items.map((item) =>
-      typeof item === 'string'
-        ? h('li', { text: item })
-        : h('li', {}, item.text, ' ', h('button', { type: 'button', class: 'secondary small', onclick: item.action.run, text: item.action.label })),
-    )),
+    h('ul', {}, items.map((item) => {
+      if (typeof item === 'string') return h('li', { text: item });
+      const li = h('li', {}, item.from ? h('strong', { text: `From ${item.from}: ` }) : null, item.text);
+      if (item.from) li.dataset.hint = 'package';
+      if (item.action) li.append(' ', h('button', { type: 'button', class: 'secondary small', onclick: item.action.run, text: item.action.label }));
+      return li;
+    })),
   );
 }
 
-function render({ input, before, after, response, error, elapsedMs, retries }) {
+// A GraphError field by field (or any other error as text). Sets the result's title.
+function errorView(error, verb, fn, elapsedMs) {
   const body = [];
-  const dl = h('dl', { class: 'fields' });
   const took = `${Math.round(elapsedMs)} ms`;
-  if (!error) {
-    els.result.className = 'result result-ok';
-    els.resultTitle.textContent = 'Job started';
-    body.push(h('p', { class: 'lead', text: `Graph answered ${response?.status ?? 204} No Content (${took}).` }));
-    field(dl, 'Request id', response?.requestId, { code: true, key: 'requestId' });
-    field(dl, 'Client request id', response?.clientRequestId, { code: true, key: 'clientRequestId' });
-    field(dl, 'Status', response?.status, { key: 'status' });
-    field(dl, 'Attempts', response?.attempts, { key: 'attempts' });
-    body.push(dl);
-    announce(`Job started after ${response?.attempts ?? 1} attempt(s). Request id ${response?.requestId ?? 'unknown'}.`);
-  } else if (error instanceof GraphError) {
-    els.result.className = 'result result-error';
-    els.resultTitle.textContent = `Start failed: ${error.kind}${error.status ? ` ${error.status}` : ''} ${error.code}`;
-    body.push(h('p', { class: 'lead', text: `startSynchronizationJob rejected with a GraphError (${took}).` }));
+  if (error instanceof GraphError) {
+    showResult('error', `${verb} failed: ${error.kind}${error.status ? ` ${error.status}` : ''} ${error.code}`);
+    body.push(h('p', { class: 'lead', text: `${fn} rejected with a GraphError (${took}).` }));
+    const dl = h('dl', { class: 'fields' });
     field(dl, 'kind', error.kind, { key: 'kind' });
     field(dl, 'status', error.status, { key: 'status' });
     field(dl, 'code', error.code, { code: true, key: 'code' });
     field(dl, 'message', error.message, { key: 'message' });
+    if (error.hint) field(dl, 'hint', error.hint, { key: 'hint' });
     field(dl, 'request id', error.requestId, { code: true, key: 'requestId' });
     field(dl, 'client request id', error.clientRequestId, { code: true, key: 'clientRequestId' });
     field(dl, 'date', error.date, { key: 'date' });
@@ -409,35 +619,334 @@ function render({ input, before, after, response, error, elapsedMs, retries }) {
     if (error.argument) field(dl, 'argument', error.argument, { code: true, key: 'argument' });
     if (error.details?.length) field(dl, 'details', error.details, { pre: true, key: 'details' });
     body.push(dl);
-    announce(`Start failed: ${els.resultTitle.textContent.replace('Start failed: ', '')}. ${error.message}`);
+    announce(`${verb} failed: ${error.kind}${error.status ? ` ${error.status}` : ''} ${error.code}. ${error.message}`);
   } else {
-    els.result.className = 'result result-error';
-    els.resultTitle.textContent = 'Start failed: unexpected error';
-    body.push(h('p', { class: 'lead', text: String(error) }));
-    announce(`Start failed: ${String(error)}`);
+    showResult('error', `${verb} failed: unexpected error`);
+    body.push(h('p', { class: 'lead', text: String(error?.message ?? error) }));
+    announce(`${verb} failed: ${String(error?.message ?? error)}`);
+  }
+  return body;
+}
+
+function rawError(error) {
+  if (!(error instanceof GraphError)) return null;
+  return h('details', { class: 'raw' }, h('summary', { text: 'The whole error: error.toJSON()' }),
+    h('pre', { text: JSON.stringify(error.toJSON(), null, 2) }));
+}
+
+function renderAction({ action, spec, input, before, after, result, error, elapsedMs, retries, ifStatus }) {
+  const body = [];
+  const took = `${Math.round(elapsedMs)} ms`;
+  const hints = [];
+  if (error) {
+    body.push(...errorView(error, spec.verb, spec.fn, elapsedMs));
+    hints.push(...stateHints(before, action), ...errorHints({ input, before, error, action }));
+  } else if (result?.skipped) {
+    showResult('skipped', `${spec.verb} skipped: the job is ${result.jobStatus ?? 'in another state'}`);
+    body.push(h('p', { class: 'lead', text: `Nothing was sent: ifStatus asked for ${ifStatus?.join(' or ') ?? 'another state'}, and the package read the job as ${result.jobStatus ?? 'unknown'} (${took}).` }));
+    body.push(actionFields(result));
+    announce(`${spec.verb} skipped: the job is ${result.jobStatus ?? 'in another state'}. No ${action} was sent.`);
+  } else {
+    showResult('ok', spec.done);
+    body.push(h('p', { class: 'lead', text: `Graph answered ${result?.status ?? 204} No Content (${took}).` }));
+    body.push(actionFields(result));
+    announce(`${spec.done} after ${plural(result?.attempts ?? 1, 'attempt')}. Request id ${result?.requestId ?? 'unknown'}.`);
+    hints.push(...stateHints(before, action));
+    if (action === 'start' && before.code === 'Active') hints.push('The job was already running: starting it again changes nothing.');
+    if (action === 'restart' && input.resetScope.length) hints.push(`Reset scope sent: ${input.resetScope.join(', ')}.`);
   }
   if (retries.length) {
     body.push(h('div', { class: 'retries' }, h('h3', { text: 'Retries (onRetry)' }),
       h('ol', { class: 'retry-list' }, retries.map((r) => h('li', { text: r })))));
   }
-  body.push(hintList(hints({ input, before, error, response }), error ? 'What to check' : 'Good to know'));
-  body.push(stateView(before, after));
-  if (error instanceof GraphError) {
-    body.push(h('details', { class: 'raw' }, h('summary', { text: 'The whole error: error.toJSON()' }),
-      h('pre', { text: JSON.stringify(error.toJSON(), null, 2) })));
+  body.push(hintList(hints, error ? 'What to check' : 'Good to know'));
+  if (!error && !result?.skipped && action !== 'pause' && has('waitForSynchronizationJob')) {
+    body.push(h('div', { class: 'buttons' },
+      h('button', {
+        type: 'button',
+        class: 'wait-start',
+        id: 'wait-start',
+        onclick: () => runWait(input),
+        text: 'Wait for the cycle',
+      })));
   }
+  body.push(stateView(before, after));
+  body.push(rawError(error));
   els.resultBody.replaceChildren(...body.filter(Boolean));
-  els.result.hidden = false;
-  $('placeholder').hidden = true;
-  els.result.focus();
+  revealResult();
+}
+
+// ActionResult: { skipped, status?, requestId?, clientRequestId, attempts, jobStatus? }.
+function actionFields(r) {
+  const dl = h('dl', { class: 'fields' });
+  field(dl, 'Skipped', r?.skipped ? 'yes' : 'no', { key: 'skipped' });
+  field(dl, 'Status', r?.status, { key: 'status' });
+  field(dl, 'Request id', r?.requestId, { code: true, key: 'requestId' });
+  field(dl, 'Client request id', r?.clientRequestId, { code: true, key: 'clientRequestId' });
+  field(dl, 'Attempts', r?.attempts, { key: 'attempts' });
+  field(dl, 'Job status', r?.jobStatus, { key: 'jobStatus' });
+  return dl;
+}
+
+// ---------- waiting for the cycle ----------
+
+function renderWaitJob(job, polls) {
+  const s = job?.status ?? {};
+  const p = lastProgress(job);
+  const run = s.lastExecution;
+  const pct = percent(p) ?? 0;
+  els.waitProgress.value = pct;
+  els.waitProgress.setAttribute('aria-valuetext', `${pct}%${s.code ? `, ${s.code}` : ''}`);
+  els.waitPercent.textContent = `${pct}%`;
+  const dl = h('dl', { class: 'fields' });
+  field(dl, 'status code', badge(s.code), { key: 'wait.code' });
+  field(dl, 'progress', progressText(p), { key: 'wait.progress' });
+  field(dl, 'last run', run?.state, { key: 'wait.lastState' });
+  field(dl, 'began', when(run?.timeBegan), { key: 'wait.began' });
+  field(dl, 'ended', when(run?.timeEnded), { key: 'wait.ended' });
+  field(dl, 'counts', counts(run), { key: 'wait.counts' });
+  field(dl, 'reads', polls, { key: 'wait.polls' });
+  els.waitFields.replaceChildren(...dl.children);
+}
+
+async function runWait(input) {
+  if (running) return;
+  const controller = new AbortController();
+  setRunning('wait', controller);
+  els.wait.hidden = false;
+  els.wait.className = 'result wait';
+  els.waitOutcome.replaceChildren();
+  els.waitJob.textContent = `Job ${input.job} of service principal ${input.sp}`;
+  els.waitProgress.removeAttribute('value'); // indeterminate until the first read
+  els.waitPercent.textContent = '';
+  els.waitFields.replaceChildren();
+  els.waitLive.textContent = 'Waiting for the cycle: reading the job every second…';
+  $('wait-title').textContent = 'Waiting for the cycle';
+  els.wait.focus();
+  let polls = 0;
+  let lastSaid = '';
+  let job = null;
+  let error = null;
+  try {
+    job = await need('waitForSynchronizationJob')(input.token, input.sp, input.job, {
+      baseUrl: input.baseUrl,
+      apiVersion: input.apiVersion,
+      signal: controller.signal,
+      retry: { maxRetries: input.maxRetries },
+      until: 'cycleComplete',
+      pollIntervalMs: WAIT_POLL_MS,
+      onProgress: (j) => {
+        polls += 1;
+        renderWaitJob(j, polls);
+        // Announce changes of state, not every read.
+        const p = lastProgress(j);
+        const said = `${j?.status?.code ?? 'unknown'}, ${percent(p) ?? 0}%`;
+        if (said !== lastSaid) {
+          lastSaid = said;
+          els.waitLive.textContent = `The job is ${said}.`;
+        }
+      },
+    });
+  } catch (e) {
+    error = e;
+  }
+  setRunning(null);
+  if (job) renderWaitJob(job, polls);
+  else if (error?.job) renderWaitJob(error.job, polls);
+  const out = [];
+  if (!error) {
+    const run = job?.status?.lastExecution;
+    els.wait.className = 'result wait result-ok';
+    $('wait-title').textContent = `Cycle ended: ${run?.state ?? job?.status?.code ?? 'done'}`;
+    out.push(h('p', { class: 'lead', text: `The cycle ended${run?.state ? ` (${run.state})` : ''}; the job is ${job?.status?.code ?? 'unknown'}. ${plural(polls, 'read')}.` }));
+    els.waitLive.textContent = `Cycle ended: ${run?.state ?? 'done'}. The job is ${job?.status?.code ?? 'unknown'}.`;
+  } else if (error instanceof GraphError && error.kind === 'jobFailed') {
+    const q = error.job?.status?.quarantine;
+    els.wait.className = 'result wait result-error';
+    $('wait-title').textContent = q ? `Quarantined: ${q.reason ?? 'quarantine'}` : 'The cycle failed';
+    out.push(h('p', { class: 'lead', text: `waitForSynchronizationJob rejected with a GraphError of kind jobFailed: ${error.message}` }));
+    if (error.job) out.push(jobView(error.job, 'The job as last read'));
+    out.push(hintList([
+      ...(error.hint ? [{ text: error.hint, from: 'graph-sync-job' }] : []),
+      q ? 'Fix the cause (for TooManyDeletes: review the pending deletions or raise the threshold), then restart the job with the QuarantineState reset scope.'
+        : 'Look at the provisioning logs for the failed run, fix the cause, then start the job again.',
+    ], 'What to check'));
+    els.waitLive.textContent = `${$('wait-title').textContent}. ${error.message}`;
+  } else if (error instanceof GraphError && error.kind === 'aborted') {
+    $('wait-title').textContent = 'Stopped waiting';
+    out.push(h('p', { class: 'lead', text: 'You cancelled the wait. The job itself goes on: Read state shows where it is.' }));
+    els.waitLive.textContent = 'Stopped waiting. The job itself goes on.';
+  } else {
+    els.wait.className = 'result wait result-error';
+    $('wait-title').textContent = `Waiting failed: ${describeError(error)}`;
+    out.push(h('p', { class: 'lead', text: String(error?.message ?? error) }), rawError(error));
+    els.waitLive.textContent = `Waiting failed: ${describeError(error)}.`;
+  }
+  els.waitOutcome.replaceChildren(...out.filter(Boolean));
+  els.wait.focus();
+  if (onEmulator()) refreshSeedStates();
+}
+
+// ---------- all jobs ----------
+
+const BULK = {
+  start: { fn: 'startSynchronizationJobs', verb: 'Start', button: els.bulkStart },
+  pause: { fn: 'pauseSynchronizationJobs', verb: 'Pause', button: els.bulkPause },
+  restart: { fn: 'restartSynchronizationJobs', verb: 'Restart', button: els.bulkRestart },
+};
+
+function ticked() {
+  return [...els.bulkJobs.querySelectorAll('input[type="checkbox"]:checked')].map((c) => bulkJobs[Number(c.dataset.index)]);
+}
+
+function bulkTargets() {
+  const t = ticked();
+  return t.length ? t : bulkJobs;
+}
+
+function updateBulkButtons() {
+  const n = ticked().length;
+  for (const spec of Object.values(BULK)) spec.button.textContent = n ? `${spec.verb} ${n} ticked` : `${spec.verb} all`;
+  els.bulkAll.checked = n > 0 && n === bulkJobs.length;
+  els.bulkAll.indeterminate = n > 0 && n < bulkJobs.length;
+}
+
+function renderBulkJobs() {
+  els.bulkCaption.textContent = bulkJobs.length
+    ? `${plural(bulkJobs.length, 'job')}${bulkFromSeed ? ' seeded in the emulator' : ''}`
+    : 'No jobs listed: list the jobs of a service principal first.';
+  els.bulkJobs.replaceChildren(
+    ...bulkJobs.map((j, i) =>
+      h('tr', { 'data-index': String(i), 'data-job': j.jobId },
+        h('td', {}, h('input', {
+          type: 'checkbox',
+          'data-index': String(i),
+          'aria-label': `Tick ${j.app ?? j.servicePrincipalId} job ${j.jobId}`,
+          onchange: updateBulkButtons,
+        })),
+        h('td', { text: j.app ?? j.servicePrincipalId }),
+        h('td', {}, h('code', { text: j.jobId })),
+        h('td', { 'data-cell': 'state' }, badge(j.state)),
+      ),
+    ),
+  );
+  updateBulkButtons();
+}
+
+async function listJobsOfSp() {
+  if (running) return;
+  const input = readForm();
+  const controller = new AbortController();
+  setRunning('bulk', controller);
+  els.bulkStatus.textContent = 'Listing the jobs…';
+  try {
+    const jobs = await need('listSynchronizationJobs')(input.token, input.sp, common(input, controller.signal));
+    const app = config.seed?.servicePrincipals.find((s) => s.id === input.sp)?.displayName;
+    bulkFromSeed = false;
+    bulkJobs = jobs.map((j) => ({ servicePrincipalId: input.sp, jobId: j.id, app: app ?? input.sp, state: j.status?.code }));
+    renderBulkJobs();
+    els.bulkStatus.textContent = `${plural(jobs.length, 'job')} listed for ${input.sp}.`;
+  } catch (e) {
+    els.bulkStatus.textContent = `Listing failed: ${describeError(e)}${e?.message ? `. ${e.message}` : ''}`;
+  }
+  setRunning(null);
+}
+
+function bulkProgress({ done, total, ok, failed, skipped }) {
+  els.bulkProgress.max = Math.max(1, total);
+  els.bulkProgress.value = done;
+  els.bulkCount.textContent = `${done} of ${total}`;
+  els.bulkStatus.textContent = `${done} of ${total} done: ${ok} ok, ${skipped} skipped, ${failed} failed.`;
+}
+
+async function runBulk(action) {
+  if (running) return;
+  const spec = BULK[action];
+  const input = readForm();
+  const items = bulkTargets();
+  if (!items.length) {
+    els.bulkStatus.textContent = 'No jobs to act on: list some first.';
+    return;
+  }
+  const controller = new AbortController();
+  setRunning('bulk', controller);
+  els.bulkResults.hidden = true;
+  bulkProgress({ done: 0, total: items.length, ok: 0, failed: 0, skipped: 0 });
+  const options = { ...common(input, controller.signal), concurrency: 4, onProgress: bulkProgress };
+  if (els.bulkIfStatus.checked) options.ifStatus = IF_STATUS;
+  if (action === 'restart' && input.resetScope.length) options.resetScope = input.resetScope;
+  const started = performance.now();
+  let results = null;
+  let error = null;
+  try {
+    results = await need(spec.fn)(
+      input.token,
+      items.map(({ servicePrincipalId, jobId }) => ({ servicePrincipalId, jobId })),
+      options,
+    );
+  } catch (e) {
+    error = e;
+  }
+  const took = Math.round(performance.now() - started);
+  setRunning(null);
+  if (results) {
+    renderBulkResults(spec, items, results, took);
+  } else {
+    els.bulkResults.hidden = true;
+    els.bulkStatus.textContent = `${spec.verb} of ${plural(items.length, 'job')} stopped: ${describeError(error)}. ${error?.message ?? ''}`.trim();
+  }
+  els.bulk.focus();
+  if (onEmulator()) refreshSeedStates();
+}
+
+function renderBulkResults(spec, items, results, took) {
+  const n = { ok: 0, skipped: 0, failed: 0 };
+  const rows = results.map((r, i) => {
+    const outcome = r.skipped ? 'skipped' : r.ok ? 'ok' : 'failed';
+    n[outcome] += 1;
+    const app = items[i]?.app ?? r.servicePrincipalId;
+    return h('tr', { 'data-job': r.jobId, 'data-outcome': outcome },
+      h('td', { text: app }),
+      h('td', {}, h('code', { text: r.jobId })),
+      h('td', { 'data-cell': 'outcome' }, h('span', { class: `outcome outcome-${outcome}`, text: outcome })),
+      h('td', { 'data-cell': 'status', text: String(r.status ?? r.error?.status ?? '—') }),
+      h('td', { 'data-cell': 'jobStatus' }, r.jobStatus ? badge(r.jobStatus) : '—'),
+      h('td', { 'data-cell': 'code' }, r.error
+        ? h('span', { title: r.error.message ?? '' }, h('code', { text: r.error.code ?? 'error' }))
+        : '—'),
+    );
+  });
+  els.bulkResults.tBodies[0].replaceChildren(...rows);
+  const summary = `${spec.verb}: ${plural(results.length, 'job')}, ${n.ok} ok, ${n.skipped} skipped, ${n.failed} failed (${took} ms).`;
+  els.bulkResultsCaption.textContent = summary;
+  els.bulkResults.hidden = false;
+  els.bulkStatus.textContent = summary;
 }
 
 // ---------- wiring ----------
 
-form.addEventListener('submit', run);
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (!els.start.dataset.missing) runAction('start');
+});
+els.pause.addEventListener('click', () => runAction('pause'));
+els.restart.addEventListener('click', () => runAction('restart'));
+els.read.addEventListener('click', runRead);
 els.cancel.addEventListener('click', cancel);
+els.bulkCancel.addEventListener('click', cancel);
+els.waitCancel.addEventListener('click', cancel);
+for (const [action, spec] of Object.entries(BULK)) spec.button.addEventListener('click', () => runBulk(action));
+els.bulkList.addEventListener('click', listJobsOfSp);
+els.bulkSeed.addEventListener('click', () => {
+  useSeedJobs();
+  refreshSeedStates();
+});
+els.bulkAll.addEventListener('change', () => {
+  for (const c of els.bulkJobs.querySelectorAll('input[type="checkbox"]')) c.checked = els.bulkAll.checked;
+  updateBulkButtons();
+});
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && controller) cancel();
+  if (e.key === 'Escape' && running) cancel();
 });
 els.endpoint.addEventListener('change', endpointChanged);
 els.showToken.addEventListener('click', () => {
@@ -454,8 +963,10 @@ $('use-demo').addEventListener('click', () => {
 });
 $('use-readonly').addEventListener('click', () => {
   els.token.value = demoToken(false) ?? '';
-  announce('Filled in the read-only demo token: starting a job with it is refused (403).');
+  announce('Filled in the read-only demo token: reading works, starting a job is refused (403).');
 });
 
+checkExports();
+setRunning(null);
 setAttempt(0);
 loadConfig();

@@ -1,9 +1,10 @@
 // The demo page end to end: scripts/demo.sh (emulator + www/serve.mjs) driven in headless
 // Chromium through playwright-core. Every case asserts what the page shows and what the emulator
-// holds, and fails on any console error or failed request the case does not provoke itself.
+// holds or received (GET /_emulator/requests), and fails on any console error or failed request
+// the case does not provoke itself. Provisioning cycles are shortened through the control API.
 // Screenshots: target/demo-screenshots/ (printed). DEMO_UPDATE_DOCS=1 also rewrites docs/demo.png.
 // Run: `make test-demo` (needs `make pkg` and the emulator built).
-import { test, before, after, beforeEach, afterEach } from 'node:test';
+import { test as nodeTest, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, copyFileSync } from 'node:fs';
@@ -22,7 +23,13 @@ const PAUSED = 'salesforce.e4bbf44533ea4eabb17027f3a92e92aa';
 const QUARANTINED = 'salesforce.0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e.7c1d9f4e-3b2a-4c5d-8e6f-9a0b1c2d3e4f';
 const SN = '8d2e4f6a-1b3c-4d5e-a6f7-0b1c2d3e4f5a';
 const NOT_RUN = 'serviceNow.1f2e3d4c5b6a79880716253443526170';
+const ACTIVE = 'serviceNow.a1b2c3d4e5f60718293a4b5c6d7e8f90';
+const WD = 'b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e';
+const NOT_CONFIGURED = 'workday.9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+// A case that hangs fails instead (the longest, waiting for a cycle, takes about 4 s).
+const test = (name, fn) => nodeTest(name, { timeout: 30_000 }, fn);
 
 let demo, pageUrl, emulator, browser, context, page;
 let seen; // console errors, page errors and failed requests of the current case
@@ -30,11 +37,18 @@ let expected; // what the current case provokes: [{ what, re, count }]
 
 const control = (method, path, body) => emulatorControl(emulator, method, path, body);
 
-async function jobState(sp, job) {
+async function readJob(sp, job) {
   const r = await fetch(`${emulator}/beta/servicePrincipals/${sp}/synchronization/jobs/${job}`, {
     headers: { authorization: 'Bearer demo-token-readwrite' },
   });
-  return (await r.json()).status.code;
+  return r.json();
+}
+const jobState = async (sp, job) => (await readJob(sp, job)).status.code;
+
+// The requests the emulator received for a job (or any path part), by method.
+async function received(pathPart, method) {
+  const { requests } = await control('GET', `/requests?pathContains=${encodeURIComponent(pathPart)}`);
+  return requests.filter((r) => !method || r.method === method);
 }
 
 function rawStatus(url, path) {
@@ -68,7 +82,26 @@ async function startAndWait() {
   await page.waitForFunction(() => !document.querySelector('#start').disabled);
 }
 
-const fieldText = (key) => page.textContent(`#result [data-field="${key}"]`).then((t) => t.trim());
+const fieldText = (key, where = '#result') => page.textContent(`${where} [data-field="${key}"]`).then((t) => t.trim());
+const text = (sel) => page.textContent(sel).then((t) => t.replace(/\s+/g, ' ').trim());
+
+async function clickAndWait(sel) {
+  await page.click(sel);
+  await page.waitForSelector('#result:not([hidden])', { timeout: 10_000 });
+  await page.waitForFunction(() => !document.querySelector('#start').disabled);
+}
+
+// The rows of the "All jobs" result table: { job: [outcome, HTTP status, job status, error code] }.
+const bulkRows = () => page.$$eval('#bulk-results tbody tr', (rows) => Object.fromEntries(rows.map((r) => [
+  r.dataset.job,
+  ['outcome', 'status', 'jobStatus', 'code'].map((c) => r.querySelector(`[data-cell="${c}"]`).textContent.trim()),
+])));
+
+async function bulkAndWait(sel) {
+  await page.click(sel);
+  await page.waitForSelector('#bulk-results:not([hidden])', { timeout: 10_000 });
+  await page.waitForFunction(() => !document.querySelector('#bulk-start').disabled);
+}
 const stateLine = () => page.textContent('[data-testid="state-line"]').then((t) => t.replace(/\s+/g, ' ').trim());
 
 async function shot(name, opts = {}) {
@@ -146,6 +179,10 @@ test('the server: MIME types, /config.json, path traversal refused', async () =>
   assert.equal((await rawStatus(pageUrl, '/pkg/web/graph_sync_job_bg.wasm')).type, 'application/wasm');
   assert.match((await rawStatus(pageUrl, '/pkg/browser.js')).type, /^text\/javascript/);
   assert.match((await rawStatus(pageUrl, '/')).type, /^text\/html/);
+  // Every Graph call goes through the package: the page's only own fetch is /config.json.
+  const app = await (await fetch(`${pageUrl}/app.js`)).text();
+  assert.deepEqual(app.match(/\bfetch\([^)]*/g), ["fetch('/config.json'"]);
+  assert.equal(await page.isHidden('#missing'), true, await page.textContent('#missing'));
   const config = await (await fetch(`${pageUrl}/config.json`)).json();
   assert.equal(config.emulatorUrl, emulator);
   for (const p of ['/../Makefile', '/%2e%2e/Makefile', '/pkg/..%2fMakefile', '/pkg/%2e%2e/%2e%2e/etc/passwd', '/.git/config', '/..%5cMakefile']) {
@@ -163,7 +200,7 @@ test('the server: MIME types, /config.json, path traversal refused', async () =>
   assert.equal(await page.isHidden('#emulator-tools'), true);
 });
 
-test('a paused job turns Active; request id from onResponse; focus moves to the result', async () => {
+test('a paused job turns Active: the ActionResult, the job read after; focus moves to the result', async () => {
   assert.equal(await jobState(SF, PAUSED), 'Paused');
   await page.click('#use-demo'); // the demo token and the paused Salesforce job
   assert.equal(await page.inputValue('#sp'), SF);
@@ -172,13 +209,22 @@ test('a paused job turns Active; request id from onResponse; focus moves to the 
   assert.equal(await page.textContent('#result-title'), 'Job started');
   const requestId = await fieldText('requestId');
   assert.match(requestId, GUID);
+  // The ActionResult field by field.
+  assert.equal(await fieldText('skipped'), 'no');
+  assert.equal(await fieldText('status'), '204');
+  assert.equal(await fieldText('attempts'), '1');
   assert.equal(await stateLine().then((t) => t.match(/Before: (\w+) → After: (\w+)/)?.slice(1).join(' → ')), 'Paused → Active');
   assert.equal(await jobState(SF, PAUSED), 'Active');
+  // The job read after the start (getSynchronizationJob): a cycle under way, its run open.
+  assert.equal(await fieldText('job.code'), 'Active');
+  assert.match(await fieldText('job.began'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.match(await fieldText('job.progress'), /^\d+% \(\d+ of \d+ entries\)$/);
+  assert.equal(await fieldText('job.quarantineReason'), '—none');
   // The id shown is the one the emulator answered the start with.
-  const starts = (await control('GET', `/requests?pathContains=${encodeURIComponent(PAUSED)}`)).requests
-    .filter((r) => r.method === 'POST');
+  const starts = await received(PAUSED, 'POST');
   assert.equal(starts.length, 1);
   assert.equal(await fieldText('clientRequestId'), starts[0].headers['client-request-id']);
+  assert.equal(await page.isVisible('#wait-start'), true);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'result');
   assert.match(await page.textContent('#status'), /Job started/);
   // The token never reaches the URL or storage.
@@ -272,14 +318,9 @@ test('throttled twice: the attempt counter moves, then the quarantined job turns
   assert.equal(await jobState(SF, QUARANTINED), 'Active');
   console.log(`# ${await shot('5-throttled-quarantine-to-active')}`);
   await page.setViewportSize({ width: 1280, height: 900 });
-  const wide = await shot('5-throttled-quarantine-to-active-1280');
+  console.log(`# ${await shot('5-throttled-quarantine-to-active-1280')}`);
   await page.setViewportSize({ width: 390, height: 844 });
   console.log(`# ${await shot('5-throttled-quarantine-to-active-390')}`);
-  if (process.env.DEMO_UPDATE_DOCS) {
-    mkdirSync(join(root, 'docs'), { recursive: true });
-    copyFileSync(wide, join(root, 'docs', 'demo.png'));
-    console.log(`# updated ${join(root, 'docs', 'demo.png')}`);
-  }
 });
 
 test('Cancel aborts a slow call: kind aborted, job untouched', async () => {
@@ -335,6 +376,233 @@ test('phone width (390 px): no horizontal scrolling, result readable', async () 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'the page scrolls sideways at 390 px');
   console.log(`# ${await shot('7-phone-401')}`);
+});
+
+test('Read state: status, last execution and quarantine from getSynchronizationJob', async () => {
+  await page.click('#use-demo');
+  await clickAndWait('#read');
+  assert.equal(await page.textContent('#result-title'), 'Job state: Paused');
+  assert.equal(await fieldText('job.code'), 'Paused');
+  assert.equal(await fieldText('job.lastState'), 'EntryLevelErrors');
+  assert.equal(await fieldText('job.began'), '2025-02-13 09:40:11 UTC');
+  assert.equal(await fieldText('job.ended'), '2025-02-13 09:52:47 UTC');
+  assert.equal(await fieldText('job.counts'), 'imported 1240 · exported 412 · escrowed 3 · entitled 1240');
+  assert.equal(await fieldText('job.progress'), '62% (769 of 1240 entries)');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'result');
+  // The quarantined job: reason and error.
+  await page.click(`.seed-job[data-job="${QUARANTINED}"]`);
+  await clickAndWait('#read');
+  assert.equal(await page.textContent('#result-title'), 'Job state: Quarantine');
+  assert.equal(await fieldText('job.quarantineReason'), 'TooManyDeletes');
+  assert.match(await fieldText('job.quarantineError'), /^TooManyDeletes: The job was quarantined because the number of deletions exceeded/);
+  assert.match(await fieldText('job.quarantineSince'), /UTC$/);
+  assert.match(await text('.hints'), /restart it with the QuarantineState reset scope/);
+  // Reading sends GETs only.
+  assert.deepEqual((await received('/synchronization/jobs/')).map((r) => r.method).filter((m) => m !== 'GET'), []);
+  console.log(`# ${await shot('8-read-quarantine')}`);
+});
+
+test('Pause: one POST …/pause, the Active job turns Paused', async () => {
+  await page.click('#use-demo');
+  await page.click(`.seed-job[data-job="${ACTIVE}"]`);
+  await clickAndWait('#pause');
+  assert.equal(await page.textContent('#result-title'), 'Job paused');
+  assert.equal(await fieldText('status'), '204');
+  assert.match(await fieldText('requestId'), GUID);
+  assert.match(await stateLine(), /Before: Active → After: Paused/);
+  const posts = await received(ACTIVE, 'POST');
+  assert.deepEqual(posts.map((r) => r.target.split('/').pop()), ['pause']);
+  assert.equal(await jobState(SN, ACTIVE), 'Paused');
+  assert.equal(await page.isVisible('#wait-start'), false); // nothing to wait for after a pause
+});
+
+test('Restart with Watermark and Escrows: the exact body Graph receives', async () => {
+  await page.click('#use-demo');
+  await page.check('input[name="reset-scope"][value="Watermark"]');
+  await page.check('input[name="reset-scope"][value="Escrows"]');
+  await clickAndWait('#restart');
+  assert.equal(await page.textContent('#result-title'), 'Job restarted');
+  assert.match(await text('.hints'), /Reset scope sent: Watermark, Escrows\./);
+  const posts = await received(PAUSED, 'POST');
+  assert.equal(posts.length, 1);
+  assert.match(posts[0].target, /\/restart$/);
+  assert.deepEqual(JSON.parse(posts[0].body), { criteria: { resetScope: 'Watermark, Escrows' } });
+  assert.equal(posts[0].body, '{"criteria":{"resetScope":"Watermark, Escrows"}}');
+  assert.match(await stateLine(), /Before: Paused → After: Active/);
+  // QuarantineState lifts a quarantine.
+  await page.uncheck('input[name="reset-scope"][value="Watermark"]');
+  await page.uncheck('input[name="reset-scope"][value="Escrows"]');
+  await page.check('input[name="reset-scope"][value="QuarantineState"]');
+  await page.click(`.seed-job[data-job="${QUARANTINED}"]`);
+  await clickAndWait('#restart');
+  const q = await received(QUARANTINED, 'POST');
+  assert.equal(q.at(-1).body, '{"criteria":{"resetScope":"QuarantineState"}}');
+  assert.match(await stateLine(), /Before: Quarantine → After: Active/);
+  console.log(`# ${await shot('9-restart')}`);
+});
+
+test('Start only if Paused or Quarantine: skipped for a NotRun job (no POST), sent for a paused one', async () => {
+  await page.click('#use-demo');
+  await page.click(`.seed-job[data-job="${NOT_RUN}"]`);
+  await page.check('#if-status');
+  await clickAndWait('#start');
+  assert.equal(await page.textContent('#result-title'), 'Start skipped: the job is NotRun');
+  assert.equal(await fieldText('skipped'), 'yes');
+  assert.equal(await fieldText('jobStatus'), 'NotRun');
+  assert.match(await text('#result .lead'), /Nothing was sent: ifStatus asked for Paused or Quarantine/);
+  assert.match(await page.textContent('#status'), /Start skipped/);
+  assert.deepEqual(await received(NOT_RUN, 'POST'), []);
+  assert.ok((await received(NOT_RUN, 'GET')).length >= 1, 'the package read the job first');
+  assert.equal(await jobState(SN, NOT_RUN), 'NotRun');
+  assert.equal(await page.isVisible('#wait-start'), false);
+  console.log(`# ${await shot('10-if-status-skipped')}`);
+  // The paused job is started.
+  await page.click(`.seed-job[data-job="${PAUSED}"]`);
+  await clickAndWait('#start');
+  assert.equal(await page.textContent('#result-title'), 'Job started');
+  assert.equal(await fieldText('skipped'), 'no');
+  assert.deepEqual((await received(PAUSED, 'POST')).map((r) => r.target.split('/').pop()), ['start']);
+});
+
+test('All jobs: start every seeded job; progress bar and one row per job', async () => {
+  expected = [{ what: 'console', re: /status of 400/, count: 1 }]; // the NotConfigured job
+  assert.equal(await page.$$eval('#bulk-jobs tbody tr', (r) => r.length), 5);
+  assert.equal(await page.textContent('#bulk-start'), 'Start all');
+  await page.click('#use-demo');
+  await page.evaluate(() => {
+    window.progressValues = [];
+    new MutationObserver(() => window.progressValues.push(document.querySelector('#bulk-count').textContent))
+      .observe(document.querySelector('#bulk-count'), { childList: true, characterData: true, subtree: true });
+  });
+  await bulkAndWait('#bulk-start');
+  assert.deepEqual(await page.evaluate(() => [document.querySelector('#bulk-progress').value, document.querySelector('#bulk-progress').max]), [5, 5]);
+  const values = await page.evaluate(() => window.progressValues);
+  assert.equal(values.at(-1), '5 of 5');
+  assert.ok(values.includes('1 of 5'), `progress showed ${values}`);
+  const rows = await bulkRows();
+  assert.deepEqual(Object.keys(rows), [PAUSED, QUARANTINED, ACTIVE, NOT_RUN, NOT_CONFIGURED]);
+  for (const job of [PAUSED, QUARANTINED, ACTIVE, NOT_RUN]) assert.deepEqual(rows[job], ['ok', '204', '—', '—'], job);
+  assert.deepEqual(rows[NOT_CONFIGURED], ['failed', '400', '—', 'BadRequest']);
+  assert.match(await page.textContent('#bulk-status'), /Start: 5 jobs, 4 ok, 0 skipped, 1 failed/);
+  assert.equal((await received('/start', 'POST')).length, 5);
+  assert.equal(await jobState(SF, PAUSED), 'Active');
+  assert.equal(await jobState(SF, QUARANTINED), 'Active');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'bulk');
+  await page.waitForSelector(`#bulk-jobs tr[data-job="${NOT_RUN}"] .state-Active`);
+  console.log(`# ${await shot('11-bulk-start')}`);
+});
+
+test('All jobs: ticked only, Pause and Restart with a reset scope, ifStatus skips', async () => {
+  await page.click('#use-demo');
+  await page.check(`#bulk-jobs tr[data-job="${ACTIVE}"] input`);
+  await page.check(`#bulk-jobs tr[data-job="${NOT_RUN}"] input`);
+  assert.equal(await page.textContent('#bulk-pause'), 'Pause 2 ticked');
+  assert.equal(await page.evaluate(() => document.querySelector('#bulk-all').indeterminate), true);
+  await bulkAndWait('#bulk-pause');
+  assert.deepEqual(Object.keys(await bulkRows()), [ACTIVE, NOT_RUN]);
+  assert.deepEqual((await received('/pause', 'POST')).map((r) => r.target.split('/').at(-2)).sort(), [NOT_RUN, ACTIVE].sort());
+  assert.equal(await jobState(SN, ACTIVE), 'Paused');
+  // Restart the same two with QuarantineState.
+  await page.check('input[name="reset-scope"][value="QuarantineState"]');
+  await bulkAndWait('#bulk-restart');
+  const restarts = await received('/restart', 'POST');
+  assert.equal(restarts.length, 2);
+  for (const r of restarts) assert.equal(r.body, '{"criteria":{"resetScope":"QuarantineState"}}');
+  // Tick all, start only the paused or quarantined ones: after the pause, ServiceNow's jobs are
+  // Active again (restarted); Salesforce's two are Paused and Quarantine.
+  await control('DELETE', '/requests');
+  await page.check('#bulk-all');
+  assert.equal(await page.textContent('#bulk-start'), 'Start 5 ticked');
+  await page.check('#bulk-if-status');
+  await bulkAndWait('#bulk-start');
+  const rows = await bulkRows();
+  assert.deepEqual(rows[PAUSED], ['ok', '204', '—', '—']);
+  assert.deepEqual(rows[QUARANTINED], ['ok', '204', '—', '—']);
+  assert.deepEqual(rows[ACTIVE], ['skipped', '—', 'Active', '—']);
+  assert.deepEqual(rows[NOT_CONFIGURED], ['skipped', '—', 'NotConfigured', '—']);
+  assert.match(await page.textContent('#bulk-status'), /2 ok, 3 skipped, 0 failed/);
+  assert.deepEqual((await received('/start', 'POST')).map((r) => r.target.split('/').at(-2)).sort(), [PAUSED, QUARANTINED].sort());
+  console.log(`# ${await shot('12-bulk-ticked-if-status')}`);
+});
+
+// Starts the filled-in job, then clicks "Wait for the cycle"; records every progress value shown.
+async function startThenWait() {
+  await clickAndWait('#start');
+  assert.equal(await page.textContent('#result-title'), 'Job started');
+  await page.click('#wait-start');
+  await page.waitForSelector('#wait:not([hidden])');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'wait');
+  await page.evaluate(() => {
+    window.waitValues = [];
+    new MutationObserver(() => window.waitValues.push(document.querySelector('#wait-percent').textContent))
+      .observe(document.querySelector('#wait-percent'), { childList: true, characterData: true, subtree: true });
+  });
+}
+
+const waitDone = () => page.waitForFunction(() => document.querySelector('#wait').getAttribute('aria-busy') === 'false',
+  null, { timeout: 15_000 });
+
+test('Wait for the cycle: progress moves live until the cycle succeeds', async () => {
+  await control('POST', '/cycles', { durationMs: 3000, outcome: 'succeeded' });
+  await page.click('#use-demo');
+  await page.click(`.seed-job[data-job="${NOT_RUN}"]`);
+  await startThenWait();
+  await page.waitForFunction(() => /[1-9]\d*%/.test(document.querySelector('#wait-percent').textContent));
+  assert.equal(await page.isEnabled('#wait-cancel'), true);
+  await waitDone();
+  assert.equal(await page.textContent('#wait-title'), 'Cycle ended: Succeeded');
+  assert.equal(await fieldText('wait.code', '#wait'), 'Active');
+  assert.equal(await fieldText('wait.lastState', '#wait'), 'Succeeded');
+  assert.match(await fieldText('wait.ended', '#wait'), /UTC$/);
+  assert.equal(await page.textContent('#wait-percent'), '100%');
+  const values = (await page.evaluate(() => window.waitValues)).map((v) => Number.parseInt(v, 10));
+  assert.ok(values.some((v) => v > 0 && v < 100), `progress shown: ${values}`);
+  assert.deepEqual(values, [...values].sort((a, b) => a - b), 'progress never goes back');
+  // One read a second at most (pollIntervalMs 1000).
+  const gets = (await received(NOT_RUN, 'GET')).map((r) => r.receivedAt);
+  const polls = gets.slice(-Math.max(2, Number(await fieldText('wait.polls', '#wait'))));
+  for (let i = 1; i < polls.length; i++) assert.ok(polls[i] - polls[i - 1] >= 900, `reads ${polls[i] - polls[i - 1]} ms apart`);
+  assert.match(await page.textContent('#wait-live'), /Cycle ended: Succeeded/);
+  console.log(`# ${await shot('13-wait-succeeded')}`);
+});
+
+test('Wait for the cycle: a cycle that ends in quarantine rejects with jobFailed', async () => {
+  await control('PUT', `/servicePrincipals/${SF}/jobs/${PAUSED}`, { cycle: { durationMs: 2000, outcome: 'quarantine' } });
+  await page.click('#use-demo');
+  await startThenWait();
+  await waitDone();
+  assert.equal(await page.textContent('#wait-title'), 'Quarantined: TooManyDeletes');
+  assert.match(await page.getAttribute('#wait', 'class'), /result-error/);
+  assert.match(await text('#wait-outcome .lead'), /GraphError of kind jobFailed/);
+  assert.equal(await fieldText('job.code', '#wait-outcome'), 'Quarantine');
+  assert.equal(await fieldText('job.quarantineReason', '#wait-outcome'), 'TooManyDeletes');
+  assert.equal(await fieldText('job.lastState', '#wait-outcome'), 'Failed');
+  assert.match(await text('#wait-outcome .hints'), /restart the job with the QuarantineState reset scope/);
+  assert.equal(await jobState(SF, PAUSED), 'Quarantine');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const wide = await shot('14-wait-quarantine-1280');
+  console.log(`# ${wide}`);
+  if (process.env.DEMO_UPDATE_DOCS) {
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    copyFileSync(wide, join(root, 'docs', 'demo.png'));
+    console.log(`# updated ${join(root, 'docs', 'demo.png')}`);
+  }
+});
+
+test('Wait for the cycle: Cancel stops the reads, the job goes on', async () => {
+  await control('POST', '/cycles', { durationMs: 60_000, outcome: 'succeeded' });
+  await page.click('#use-demo');
+  await startThenWait();
+  await page.waitForFunction(() => Number(document.querySelector('[data-field="wait.polls"]')?.textContent) >= 2);
+  await page.keyboard.press('Tab'); // from the focused wait view to its Cancel
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'wait-cancel');
+  await page.keyboard.press('Enter');
+  await waitDone();
+  assert.equal(await page.textContent('#wait-title'), 'Stopped waiting');
+  const reads = (await received(PAUSED, 'GET')).length;
+  await page.waitForTimeout(1500);
+  assert.equal((await received(PAUSED, 'GET')).length, reads, 'reads went on after the cancel');
+  assert.equal(await jobState(SF, PAUSED), 'Active');
 });
 
 test('Ctrl-C stops the demo: both ports closed afterwards', async () => {
