@@ -132,7 +132,7 @@ pkg.version = version;
 writeFileSync(join(out, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
 // The npm README: the template's introduction, then the user-facing sections of the repository README.
 const sections = readFileSync(join(root, 'README.md'), 'utf8').split(/\n(?=## )/);
-const wanted = ['## Use it', '## Bundlers and runtimes', '## API', '## GraphError'].map((h) => {
+const wanted = ['## Use it', '## Bundlers and runtimes', '## API', '## GraphError', '## Command line'].map((h) => {
   const found = sections.find((s) => s.startsWith(h + '\n'));
   if (!found) throw new Error(`README.md has no section "${h}"`);
   return found.trim();

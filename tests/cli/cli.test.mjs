@@ -37,6 +37,7 @@ describe('installation and help', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules/graph-sync-job/package.json'), 'utf8'));
     assert.equal(pkg.bin['graph-sync-job'].replace(/^\.\//, ''), 'cli.mjs');
     assert.ok(existsSync(join(app, 'node_modules/graph-sync-job/cli.mjs')));
+    assert.match(readFileSync(join(app, 'node_modules/graph-sync-job/README.md'), 'utf8'), /^## Command line$/m, 'the npm README documents the command');
     const run = (file, args, cwd = app) => execFileSync(file, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
     assert.equal(run(join(app, 'node_modules/.bin/graph-sync-job'), ['--version']).trim(), version);
     assert.equal(run('npx', ['--no-install', 'graph-sync-job', '--version']).trim(), version);
