@@ -27,7 +27,29 @@ pub enum FaultKind {
     Drop,
     /// Only the delay; then the request is handled normally.
     Delay,
+    /// A 3xx with a `Location` header (carried in `Fault::headers`) and no body.
+    Redirect,
+    /// A body of a given size, streamed in paced chunks.
+    Body(BodySpec),
 }
+
+/// The `body` fault: `bytes` bytes of `content_type`, `chunk_bytes` at a time, `interval_ms` apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BodySpec {
+    pub bytes: u64,
+    pub chunk_bytes: u64,
+    pub interval_ms: u64,
+    pub content_type: HeaderValue,
+    /// Send `Content-Length` (else the body is chunked).
+    pub content_length: bool,
+}
+
+/// Largest `body` fault: 1 GiB (streamed, never held in memory).
+pub const MAX_BODY_BYTES: u64 = 1 << 30;
+/// Largest chunk of a `body` fault: 1 MiB.
+pub const MAX_CHUNK_BYTES: u64 = 1 << 20;
+/// Longest pause between chunks: one minute.
+pub const MAX_INTERVAL_MS: u64 = 60_000;
 
 /// A fault as it is applied.
 #[derive(Clone, Debug, PartialEq)]
@@ -188,6 +210,18 @@ struct RawFault {
     ms: Option<u64>,
     #[serde(default)]
     delay_ms: Option<u64>,
+    #[serde(default)]
+    location: Option<String>,
+    #[serde(default)]
+    bytes: Option<u64>,
+    #[serde(default)]
+    chunk_bytes: Option<u64>,
+    #[serde(default)]
+    interval_ms: Option<u64>,
+    #[serde(default)]
+    content_type: Option<String>,
+    #[serde(default)]
+    content_length: Option<bool>,
 }
 
 /// Graph's error code and message for a status, when the fault names none.
@@ -247,8 +281,23 @@ pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
     let default_status = match f.kind.as_str() {
         "empty" => 502,
         "delay" | "drop" => 200,
+        "redirect" => 302,
         _ => 500,
     };
+    let body_fields = f.bytes.is_some()
+        || f.chunk_bytes.is_some()
+        || f.interval_ms.is_some()
+        || f.content_type.is_some()
+        || f.content_length.is_some();
+    if body_fields && f.kind != "body" {
+        return Err(
+            "fault.bytes, chunkBytes, intervalMs, contentType and contentLength are for kind body"
+                .to_owned(),
+        );
+    }
+    if f.location.is_some() && f.kind != "redirect" {
+        return Err("fault.location is for kind redirect".to_owned());
+    }
     let status_number = f.status.unwrap_or(default_status);
     let status = hyper::StatusCode::from_u16(status_number)
         .ok()
@@ -271,9 +320,18 @@ pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
         "truncated" => FaultKind::Truncated,
         "drop" => FaultKind::Drop,
         "delay" => FaultKind::Delay,
+        "redirect" => {
+            if ![301, 302, 303, 307, 308].contains(&status.as_u16()) {
+                return Err(format!(
+                    "fault.status {status_number} is not a redirect (301, 302, 303, 307 or 308)"
+                ));
+            }
+            FaultKind::Redirect
+        }
+        "body" => FaultKind::Body(body_spec(&f)?),
         other => {
             return Err(format!(
-            "fault.kind '{other}' is not one of status, html, empty, text, truncated, drop, delay"
+            "fault.kind '{other}' is not one of status, html, empty, text, truncated, drop, delay, redirect, body"
         ))
         }
     };
@@ -286,6 +344,17 @@ pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
         _ => 0,
     };
     let mut headers = Vec::new();
+    if kind == FaultKind::Redirect {
+        let location = f
+            .location
+            .as_deref()
+            .filter(|l| !l.is_empty())
+            .ok_or("fault.location is required for kind redirect")?;
+        headers.push((
+            hyper::header::LOCATION,
+            header_value(location, "fault.location")?,
+        ));
+    }
     if let Some(retry_after) = f.retry_after {
         let text = match retry_after {
             Value::String(s) => s,
@@ -318,6 +387,36 @@ pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
             delay_ms,
             headers,
         },
+    })
+}
+
+fn body_spec(f: &RawFault) -> Result<BodySpec, String> {
+    let bytes = f.bytes.ok_or("fault.bytes is required for kind body")?;
+    if bytes > MAX_BODY_BYTES {
+        return Err(format!("fault.bytes must be at most {MAX_BODY_BYTES}"));
+    }
+    let chunk_bytes = f.chunk_bytes.unwrap_or(16 * 1024);
+    if !(1..=MAX_CHUNK_BYTES).contains(&chunk_bytes) {
+        return Err(format!(
+            "fault.chunkBytes must be from 1 to {MAX_CHUNK_BYTES}"
+        ));
+    }
+    let interval_ms = f.interval_ms.unwrap_or(0);
+    if interval_ms > MAX_INTERVAL_MS {
+        return Err(format!(
+            "fault.intervalMs must be at most {MAX_INTERVAL_MS}"
+        ));
+    }
+    let content_type = header_value(
+        f.content_type.as_deref().unwrap_or("application/json"),
+        "fault.contentType",
+    )?;
+    Ok(BodySpec {
+        bytes,
+        chunk_bytes,
+        interval_ms,
+        content_type,
+        content_length: f.content_length.unwrap_or(true),
     })
 }
 
@@ -393,6 +492,16 @@ mod tests {
             r#"{"fault":{"kind":"status","retryAfter":"a\nb"}}"#,
             r#"{"fault":{"kind":"status","retryAfter":true}}"#,
             r#"{"fault":{"kind":"status","bogus":1}}"#,
+            r#"{"fault":{"kind":"redirect"}}"#,
+            r#"{"fault":{"kind":"redirect","status":300,"location":"/x"}}"#,
+            r#"{"fault":{"kind":"redirect","status":200,"location":"/x"}}"#,
+            r#"{"fault":{"kind":"redirect","location":"a\nb"}}"#,
+            r#"{"fault":{"kind":"status","location":"/x"}}"#,
+            r#"{"fault":{"kind":"body"}}"#,
+            r#"{"fault":{"kind":"body","bytes":1073741825}}"#,
+            r#"{"fault":{"kind":"body","bytes":10,"chunkBytes":0}}"#,
+            r#"{"fault":{"kind":"body","bytes":10,"intervalMs":60001}}"#,
+            r#"{"fault":{"kind":"text","bytes":10}}"#,
             r#"not json"#,
         ] {
             assert!(parse_request(body.as_bytes()).is_err(), "{body}");
@@ -401,5 +510,24 @@ mod tests {
         assert_eq!(f.fault.delay_ms, 300);
         let f = parse_request(br#"{"fault":{"kind":"html","delayMs":50,"status":503}}"#).unwrap();
         assert_eq!((f.fault.delay_ms, f.fault.status.as_u16()), (50, 503));
+        let f =
+            parse_request(br#"{"fault":{"kind":"redirect","location":"https://x/y"}}"#).unwrap();
+        assert_eq!(f.fault.status.as_u16(), 302);
+        assert_eq!(
+            f.fault.headers[0],
+            (
+                hyper::header::LOCATION,
+                HeaderValue::from_static("https://x/y")
+            )
+        );
+        let f = parse_request(br#"{"fault":{"kind":"body","bytes":100}}"#).unwrap();
+        let FaultKind::Body(spec) = f.fault.kind else {
+            panic!("not a body fault")
+        };
+        assert_eq!(
+            (spec.chunk_bytes, spec.interval_ms, spec.content_length),
+            (16384, 0, true)
+        );
+        assert_eq!(spec.content_type, "application/json");
     }
 }

@@ -4,6 +4,7 @@
 //! its first stdout line. The README describes the routes and the `/_emulator/` control API.
 
 pub mod auth;
+pub mod body;
 pub mod cli;
 pub mod clock;
 pub mod control;
