@@ -169,6 +169,7 @@ ${COMMON_HELP}
 // Output: people first, JSON on request, the token never.
 
 const secrets = new Set();
+if (process.env.GRAPH_TOKEN) secrets.add(process.env.GRAPH_TOKEN);
 function redact(text) {
   for (const s of secrets) if (s.length >= 6) text = text.split(s).join('[redacted]');
   return text;

@@ -17,6 +17,7 @@ const exported = exportsOfInstalled();
 const version = JSON.parse(readFileSync(join(app, 'node_modules/graph-sync-job/package.json'), 'utf8')).version;
 await registerTokens();
 const cyclesAvailable = await fetch(`${emulator}/_emulator/cycles`).then((r) => r.ok, () => false);
+const pagingAvailable = await fetch(`${emulator}/_emulator/paging`).then((r) => r.ok, () => false);
 
 /** Skip reason while one of the lead's exports has not landed (false once they all have). */
 function waitingFor(...names) {
@@ -139,6 +140,7 @@ describe('usage errors: exit 2, nothing sent', () => {
       [['start', sp, job, '--base-url', 'ftp://x'], /--base-url/],
       [['start', sp, job, '--cloud', 'mars'], /--cloud/],
       [['start', sp, job, '--max-retries', '99'], /--max-retries/],
+      [['start', sp, job, '--cloud', 'usGov', '--base-url', emulator], /--cloud|--base-url/],
     ];
     for (const [args, re] of cases) {
       const r = await cli([...args, '--json']);
@@ -176,6 +178,10 @@ describe('start, pause, restart', () => {
     const posts = await requests(`${job}/start`);
     assert.equal(posts.length, 1);
     assert.equal(posts[0].method, 'POST');
+    assert.ok(posts[0].target.startsWith('/beta/'), 'beta by default');
+    const q = await cli(['start', sp, job, '--base-url', emulator, '--quiet']);
+    assertExit(q, 0);
+    assert.equal(q.stdout + q.stderr, '');
   });
 
   test('start --json: the ActionResult', { skip: waitingFor(ACTION_RESULT) }, async () => {
@@ -308,6 +314,25 @@ describe('status and list', () => {
     const e = await cli(['list', `${empty.sp}0`, '--base-url', emulator, '--json']);
     assertExit(e, 1);
     assert.equal(e.json().status, 404);
+  });
+
+  test('list follows @odata.nextLink across pages', { skip: waitingFor('listSynchronizationJobs') || (!pagingAvailable && 'emulator without paging') }, async () => {
+    const { sp, job } = await freshJob('Paused');
+    const ids = [job];
+    for (let i = 0; i < 2; i++) {
+      const other = `${job.slice(0, -1)}${i}`;
+      await control('PUT', `/servicePrincipals/${sp}/jobs/${other}`, { code: 'Active' });
+      ids.push(other);
+    }
+    await control('POST', '/paging', { pageSize: 1 });
+    try {
+      const r = await cli(['list', sp, '--base-url', emulator, '--json']);
+      assertExit(r, 0);
+      assert.deepEqual(r.json().map((x) => x.id).sort(), ids.sort());
+      assert.ok((await requests(`/servicePrincipals/${sp}/synchronization/jobs`)).length >= 3, 'three pages read');
+    } finally {
+      await control('POST', '/paging', { pageSize: null });
+    }
   });
 });
 
