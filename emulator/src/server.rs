@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderName};
 use hyper::server::conn::http1;
@@ -26,6 +26,10 @@ use crate::throttle::Throttle;
 
 /// Largest request body accepted; larger ones get 413.
 pub const BODY_LIMIT: usize = 1 << 20;
+/// Most bytes of a too-large body read and thrown away so its sender sees the 413.
+const DRAIN_LIMIT: u64 = 16 << 20;
+/// Longest time spent throwing a too-large body away.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest request head (request line and headers); larger ones get 431.
 pub const HEAD_LIMIT: usize = 64 * 1024;
 /// A request head must arrive within this time (slowloris guard). hyper also applies it to idle
@@ -136,20 +140,56 @@ enum BodyRead {
     TooLarge,
 }
 
-async fn read_body(headers: &HeaderMap, body: Incoming) -> Result<BodyRead, DropConnection> {
+async fn read_body(headers: &HeaderMap, mut body: Incoming) -> Result<BodyRead, DropConnection> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > BODY_LIMIT as u64) {
+        tokio::spawn(drain(body, 0));
         return Ok(BodyRead::TooLarge);
     }
-    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, BODY_LIMIT).collect()).await {
+    let collect = async {
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(|_| DropConnection)?.into_data() else {
+                continue;
+            };
+            let read = buf.len() + data.len();
+            if read > BODY_LIMIT {
+                return Ok(Err(read as u64));
+            }
+            buf.extend_from_slice(&data);
+        }
+        Ok(Ok(Bytes::from(buf)))
+    };
+    match tokio::time::timeout(BODY_TIMEOUT, collect).await {
         Err(_) => Err(DropConnection),
-        Ok(Ok(collected)) => Ok(BodyRead::Complete(collected.to_bytes())),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Ok(BodyRead::TooLarge),
-        Ok(Err(_)) => Err(DropConnection),
+        Ok(Err(e)) => Err(e),
+        Ok(Ok(Ok(bytes))) => Ok(BodyRead::Complete(bytes)),
+        Ok(Ok(Err(read))) => {
+            tokio::spawn(drain(body, read));
+            Ok(BodyRead::TooLarge)
+        }
     }
+}
+
+/// Reads and discards the rest of a body that got 413, up to [`DRAIN_LIMIT`] bytes in all and
+/// [`DRAIN_TIMEOUT`], so a client that writes its whole body before reading (Python's
+/// http.client does) gets the 413 instead of a reset. Past either bound hyper closes the
+/// connection.
+async fn drain(mut body: Incoming, mut read: u64) {
+    let discard = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                read = read.saturating_add(data.len() as u64);
+                if read > DRAIN_LIMIT {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, discard).await;
 }
 
 fn too_large() -> Reply {

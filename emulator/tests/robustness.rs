@@ -217,3 +217,49 @@ fn concurrent_clients_all_get_answers() {
     let total: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
     assert_eq!(total, 16 * 25);
 }
+
+/// Writes the whole request (head and body) before reading anything, as Python's http.client does.
+fn write_all_then_read(stream: &mut std::net::TcpStream, request: &[u8]) -> Response {
+    stream
+        .write_all(request)
+        .expect("the server reads the whole body");
+    read_response(stream).expect("an answer, not a reset")
+}
+
+#[test]
+fn a_client_that_writes_a_whole_oversized_body_first_sees_the_413() {
+    let emu = Emulator::start();
+    let body = vec![b'x'; 2 * 1024 * 1024];
+    let head = format!(
+        "POST /beta/$batch HTTP/1.1\r\nHost: x\r\nAuthorization: {RW}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut stream = emu.connect();
+    let mut request = head.into_bytes();
+    request.extend_from_slice(&body);
+    let response = write_all_then_read(&mut stream, &request);
+    assert_eq!(response.graph_error(413), "RequestEntityTooLarge");
+    // The body was read to its end: the same connection serves the next request.
+    let next = format!(
+        "GET {} HTTP/1.1\r\nHost: x\r\nAuthorization: {RW}\r\nConnection: close\r\n\r\n",
+        job_path("beta", SF, SF_PAUSED)
+    );
+    let response = write_all_then_read(&mut stream, next.as_bytes());
+    assert_eq!(response.status, 200);
+
+    // The same with a chunked body and on a control route.
+    let mut request = format!(
+        "POST /_emulator/faults HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for chunk in body.chunks(64 * 1024) {
+        request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        request.extend_from_slice(chunk);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let mut stream = emu.connect();
+    let response = write_all_then_read(&mut stream, &request);
+    assert_eq!(response.graph_error(413), "RequestEntityTooLarge");
+    assert_still_serving(&emu);
+}
