@@ -248,10 +248,7 @@ fn a_client_that_writes_a_whole_oversized_body_first_sees_the_413() {
     assert_eq!(response.status, 200);
 
     // The same with a chunked body and on a control route.
-    let mut request = format!(
-        "POST /_emulator/faults HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    )
-    .into_bytes();
+    let mut request = b"POST /_emulator/faults HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
     for chunk in body.chunks(64 * 1024) {
         request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
         request.extend_from_slice(chunk);
