@@ -6,7 +6,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-glo
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue
 EMULATOR := target/debug/graph-emulator
 
-.PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-cli test-demo \
+.PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-matrix test-cli test-demo \
   pkg emulator demo bench bench-emulator bench-client bench-size clean
 
 all: pkg
@@ -53,12 +53,23 @@ test-wasm: test-wasm-node test-wasm-browser
 test-js: pkg emulator
 	scripts/with-emulator.sh node --test tests/js/
 
+# The consumer matrix (tests/js/matrix/consumers.mjs, about 35 s): the packed tarball built with no
+# setting by Rollup, esbuild, webpack, Parcel and Vite 5/7/8 (builds and dev servers) and run in
+# Chromium, in a service worker, under a CSP, in Node 18/20/22, Deno, Bun and an esbuild Node
+# bundle; publint --strict, attw, npm publish --dry-run. Its tools are installed once from
+# tests/js/matrix/package-lock.json (skipped while that lockfile is unchanged).
+test-matrix: pkg emulator
+	@stamp=tests/js/matrix/node_modules/.lock-$$(sha256sum tests/js/matrix/package-lock.json | cut -c1-16); \
+	  [ -f "$$stamp" ] || { echo "[test-matrix] npm ci in tests/js/matrix (once, about 30 s)"; \
+	    (cd tests/js/matrix && npm ci --no-audit --no-fund --loglevel=error) && touch "$$stamp"; }
+	scripts/with-emulator.sh node --test tests/js/matrix/consumers.mjs
+
 # The graph-sync-job command line as users run it: the packed tarball installed, the binary spawned
 # against the emulator (tests/cli/).
 test-cli: pkg emulator
 	scripts/with-emulator.sh node --test tests/cli/
 
-test: setup lint test-native test-wasm test-js test-cli test-demo
+test: setup lint test-native test-wasm test-js test-matrix test-cli test-demo
 	@echo "make test: all suites passed"
 
 # Benchmarks (figures, never assertions): emulator load, client overhead vs plain fetch and the

@@ -11,7 +11,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, transformSync } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const tpl = join(root, 'pkg-template');
@@ -91,7 +91,7 @@ function esmExports() {
   let s = `import { ${functions.map((f) => `${f.name} as ${alias(f.name)}`).join(', ')} } from './web/${GLUE}';\n`;
   if (others.length) s += `export { ${others.join(', ')} } from './web/${GLUE}';\n`;
   for (const f of functions) {
-    s += `\nexport function ${f.name}(${f.params}) {\n  return init().then(() => ${alias(f.name)}(${f.params}));\n}\n`;
+    s += `\nexport function ${f.name}(...args) {\n  return init().then(() => ${alias(f.name)}(...args));\n}\n`;
   }
   return s;
 }
@@ -110,7 +110,10 @@ function cjsExports() {
 
 const fill = (file, exportsCode) =>
   readFileSync(join(tpl, file), 'utf8').replaceAll('__SNIPPET__', SNIPPET).replace('// __EXPORTS__\n', exportsCode);
-writeFileSync(join(out, 'browser.js'), fill('browser.js', esmExports()));
+// The default browser entry is what every page downloads: shipped with whitespace and syntax
+// minified (names kept, so stack frames read the same); bundlers minify it anyway.
+const browserJs = transformSync(fill('browser.js', esmExports()), { format: 'esm', minifyWhitespace: true, minifySyntax: true }).code;
+writeFileSync(join(out, 'browser.js'), `// graph-sync-job default entry, from pkg-template/browser.js\n${browserJs}`);
 writeFileSync(join(out, 'inline.js'), fill('inline.js', esmExports()));
 writeFileSync(join(out, 'node.cjs'), fill('node.cjs', cjsExports()));
 writeFileSync(
