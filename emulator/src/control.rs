@@ -6,28 +6,16 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::app::App;
 use crate::auth::Grants;
 use crate::cli::{MAX_LATENCY_MS, MAX_PAGE_SIZE};
 use crate::cycle::MAX_DURATION_MS;
 use crate::model::{CycleSettings, JobStatusCode, Outcome, QuarantineReason};
+use crate::parse::{from_json, segments};
 use crate::respond::Reply;
-use crate::server::App;
 use crate::store::Tenant;
 use crate::sync::lock;
 use crate::throttle::Limits;
-
-/// Deserializes a control body; the error names the JSON path at fault.
-pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            format!("invalid JSON body: {}", e.into_inner())
-        } else {
-            format!("invalid JSON body at {path}: {}", e.into_inner())
-        }
-    })
-}
 
 fn bad_request(message: String) -> Reply {
     Reply::error(StatusCode::BAD_REQUEST, "BadRequest", message)
@@ -51,7 +39,7 @@ fn method_not_allowed(allow: &'static str) -> Reply {
 
 /// Handles `/_emulator/...`; `path` is the raw path, `query` the raw query string.
 pub fn handle(app: &App, method: &Method, path: &str, query: Option<&str>, body: &[u8]) -> Reply {
-    let segs = crate::graph::segments(path);
+    let segs = segments(path);
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     match (segs.as_slice(), method) {
         (["_emulator", "health"], &Method::GET) => {

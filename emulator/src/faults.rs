@@ -260,7 +260,7 @@ pub fn default_error(status: u16) -> (&'static str, &'static str) {
 
 /// Validates a `POST /_emulator/faults` body.
 pub fn parse_request(body: &[u8]) -> Result<FaultRequest, String> {
-    let raw: RawRequest = crate::control::from_json(body)?;
+    let raw: RawRequest = crate::parse::from_json(body)?;
     let posted: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let posted = (
         posted.get("match").cloned().unwrap_or(Value::Null),

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use graph_emulator::{cli, seed, server};
+use graph_emulator::{app, cli, seed, server};
 
 fn main() -> ExitCode {
     let options = match cli::parse(std::env::args().skip(1)) {
@@ -88,11 +88,11 @@ fn main() -> ExitCode {
                 seed.tokens.len() + options.tokens.len()
             );
         }
-        let app = Arc::new(server::App::new(
+        let app = Arc::new(app::App::new(
             seed,
             &options.tokens,
             base_url,
-            server::Settings {
+            app::Settings {
                 cycle_ms: options.cycle_ms,
                 latency_ms: options.latency_ms,
                 page_size: options.page_size,

@@ -1,8 +1,9 @@
 //! The HTTP server: accept loop, per-request pipeline (record, fault, size, Graph), shutdown.
+//! It drives the handlers in `graph` and `control`, which never call back into it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -15,14 +16,10 @@ use hyper::{Method, Request, StatusCode, Uri};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use crate::auth::TokenRegistry;
-use crate::faults::{FaultKind, Faults};
-use crate::model::{CycleSettings, Outcome};
-use crate::recorder::{Recorded, Recorder};
+use crate::app::{App, DropConnection};
+use crate::faults::FaultKind;
+use crate::recorder::Recorded;
 use crate::respond::{preflight, Ids, Reply, Resp};
-use crate::seed::Seed;
-use crate::store::Tenant;
-use crate::throttle::Throttle;
 
 /// Largest request body accepted; larger ones get 413.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -39,90 +36,6 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(20);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open connections get to finish on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-
-/// Returned by the service to make hyper close the connection without answering.
-#[derive(Debug)]
-pub struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped on purpose")
-    }
-}
-
-impl std::error::Error for DropConnection {}
-
-/// Everything the handlers share.
-pub struct App {
-    pub seed: Seed,
-    pub tenant: Mutex<Tenant>,
-    pub tokens: TokenRegistry,
-    pub faults: Faults,
-    pub throttle: Throttle,
-    pub recorder: Recorder,
-    /// `http://127.0.0.1:PORT`, for `@odata.context`.
-    pub base_url: String,
-    /// What later cycles do (`POST /_emulator/cycles`).
-    pub cycles: Mutex<CycleSettings>,
-    /// Added to every Graph answer (`POST /_emulator/latency`).
-    pub latency_ms: AtomicU64,
-    /// Jobs per page of `GET .../jobs`; 0 for one page (`POST /_emulator/paging`).
-    pub page_size: AtomicU64,
-    /// The command line's settings, restored by `POST /_emulator/reset`.
-    pub settings: Settings,
-}
-
-/// Settings from the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Settings {
-    pub cycle_ms: u64,
-    pub latency_ms: u64,
-    pub page_size: u64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            cycle_ms: crate::cli::DEFAULT_CYCLE_MS,
-            latency_ms: 0,
-            page_size: 0,
-        }
-    }
-}
-
-impl Settings {
-    pub fn cycles(&self) -> CycleSettings {
-        CycleSettings {
-            duration_ms: self.cycle_ms,
-            outcome: Outcome::Succeeded,
-        }
-    }
-}
-
-impl App {
-    pub fn new(
-        seed: Seed,
-        extra_tokens: &[crate::seed::TokenGrant],
-        base_url: String,
-        settings: Settings,
-    ) -> App {
-        let mut fixed = seed.tokens.clone();
-        fixed.extend_from_slice(extra_tokens);
-        App {
-            cycles: Mutex::new(settings.cycles()),
-            latency_ms: AtomicU64::new(settings.latency_ms),
-            page_size: AtomicU64::new(settings.page_size),
-            settings,
-            tenant: Mutex::new(Tenant::new(&seed.service_principals)),
-            tokens: TokenRegistry::new(&fixed),
-            faults: Faults::default(),
-            throttle: Throttle::default(),
-            recorder: Recorder::default(),
-            base_url,
-            seed,
-        }
-    }
-}
 
 /// The request target exactly as received: path and query, or the absolute form.
 fn raw_target(uri: &Uri) -> String {
@@ -308,38 +221,44 @@ async fn pipeline(
     Ok(reply.into_response(&ids))
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal sent right after the first answer cannot kill the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
+        let handlers = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) else {
-            std::future::pending::<()>().await;
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        );
+        async move {
+            let (Ok(mut term), Ok(mut int)) = handlers else {
+                std::future::pending::<()>().await;
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
 /// Serves on `listener` until SIGINT/SIGTERM, then lets open requests finish briefly.
 pub async fn serve(listener: TcpListener, app: Arc<App>, quiet: bool) {
+    let signal = shutdown_signal();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEAD_TIMEOUT)
         .max_buf_size(HEAD_LIMIT)
         .keep_alive(true);
-    let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
         tokio::select! {
