@@ -114,6 +114,19 @@ async function checkPage(name, base, page = 'index.html', { expectWasmFile } = {
   }
 }
 
+/** Opens a page and returns its #result without judging it. */
+async function pageResult(base, page) {
+  const { sp, job } = await freshJob();
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(`${base}/${page}?emulator=${encodeURIComponent(emulator)}&sp=${sp}&job=${job}`);
+    await tab.waitForFunction(() => document.getElementById('result').textContent !== 'pending', null, { timeout: 30_000 });
+    return { sp, job, result: JSON.parse(await tab.textContent('#result')) };
+  } finally {
+    await tab.close();
+  }
+}
+
 async function servePage(dir, fn) {
   const server = await serve(dir);
   try {
@@ -144,16 +157,28 @@ test('Rollup 4 + node-resolve (defaults, output.file): builds without warnings a
   await builtPage('Rollup 4 (node-resolve defaults)', dir, { expectWasmFile: false });
 });
 
-test('Rollup 4 + node-resolve({ browser: true }), output.dir: builds without warnings and runs', async () => {
+test('Rollup 4 + node-resolve({ browser: true }): a typed wasmLoadFailed naming the fix; graph-sync-job/inline works', async () => {
+  // With browser: true Rollup resolves exactly as Vite does (module, browser, production, import),
+  // so it gets the .wasm-file entry, and Rollup copies no asset. README: "Bundlers and runtimes".
   const { rollup } = requireTools('rollup');
   const { nodeResolve } = requireTools('@rollup/plugin-node-resolve');
-  const warnings = [];
-  const bundle = await rollup({ input: join(app, 'main.js'), plugins: [nodeResolve({ browser: true })], onwarn: (w) => warnings.push(String(w)) });
-  const dir = join(dist, 'rollup-browser');
-  await bundle.write({ dir, format: 'es' });
-  assert.deepEqual(warnings, []);
-  copyHtml(dir);
-  await builtPage('Rollup 4 (node-resolve browser: true)', dir, { expectWasmFile: false });
+  writeFileSync(join(app, 'main-inline.js'), readFileSync(join(app, 'main.js'), 'utf8').replace("from 'graph-sync-job'", "from 'graph-sync-job/inline'"));
+  for (const [input, name] of [['main.js', 'rollup-browser'], ['main-inline.js', 'rollup-browser-inline']]) {
+    const warnings = [];
+    const bundle = await rollup({ input: join(app, input), plugins: [nodeResolve({ browser: true })], onwarn: (w) => warnings.push(String(w)) });
+    await bundle.write({ file: join(dist, name, 'main.js'), format: 'es' });
+    assert.deepEqual(warnings, []);
+    copyHtml(join(dist, name));
+  }
+  await servePage(join(dist, 'rollup-browser'), async (base) => {
+    const r = await pageResult(base, 'index.html');
+    assert.equal(r.result.started, false, JSON.stringify(r.result));
+    assert.equal(r.result.startError.code, 'wasmLoadFailed');
+    assert.match(r.result.startError.message, /graph-sync-job\/inline/);
+    assert.match(r.result.startError.date, /^\d{4}-/);
+    assert.equal(await jobState(r.sp, r.job), 'Paused', 'nothing was sent');
+  });
+  await builtPage('Rollup 4 (node-resolve browser: true), graph-sync-job/inline', join(dist, 'rollup-browser-inline'), { expectWasmFile: false });
 });
 
 for (const format of ['esm', 'iife']) {
