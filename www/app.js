@@ -481,7 +481,10 @@ function jobView(job, title) {
   field(dl, 'began', when(run?.timeBegan), { key: 'job.began' });
   field(dl, 'ended', when(run?.timeEnded), { key: 'job.ended' });
   field(dl, 'counts', counts(run), { key: 'job.counts' });
-  if (run?.error) field(dl, 'run error', [run.error.code, run.error.message].filter(Boolean).join(': '), { key: 'job.runError' });
+  // The run's error, unless it only repeats the quarantine's.
+  if (run?.error && run.error.message !== q?.error?.message) {
+    field(dl, 'run error', [run.error.code, run.error.message].filter(Boolean).join(': '), { key: 'job.runError' });
+  }
   field(dl, 'quarantine', q ? q.reason ?? 'yes' : null, { key: 'job.quarantineReason' });
   if (q) {
     field(dl, 'quarantine error', q.error ? [q.error.code, q.error.message].filter(Boolean).join(': ') : null, { key: 'job.quarantineError' });
@@ -740,7 +743,7 @@ async function runWait(input) {
         renderWaitJob(j, polls);
         // Announce changes of state, not every read.
         const p = lastProgress(j);
-        const said = `${j?.status?.code ?? 'unknown'}, ${percent(p) ?? 0}%`;
+        const said = `${j?.status?.code ?? 'unknown'}, ${Math.floor((percent(p) ?? 0) / 25) * 25}% or more done`;
         if (said !== lastSaid) {
           lastSaid = said;
           els.waitLive.textContent = `The job is ${said}.`;
@@ -754,6 +757,12 @@ async function runWait(input) {
   if (job) renderWaitJob(job, polls);
   else if (error?.job) renderWaitJob(error.job, polls);
   const out = [];
+  // A job that failed: the whole job as last read (its quarantine too) instead of the live fields.
+  if (error?.job && error.kind === 'jobFailed') {
+    const dl = jobView(error.job, '').querySelector('dl');
+    field(dl, 'reads', polls, { key: 'wait.polls' });
+    els.waitFields.replaceChildren(...dl.children);
+  }
   if (!error) {
     const run = job?.status?.lastExecution;
     els.wait.className = 'result wait result-ok';
@@ -765,7 +774,6 @@ async function runWait(input) {
     els.wait.className = 'result wait result-error';
     $('wait-title').textContent = q ? `Quarantined: ${q.reason ?? 'quarantine'}` : 'The cycle failed';
     out.push(h('p', { class: 'lead', text: `waitForSynchronizationJob rejected with a GraphError of kind jobFailed: ${error.message}` }));
-    if (error.job) out.push(jobView(error.job, 'The job as last read'));
     out.push(hintList([
       ...(error.hint ? [{ text: error.hint, from: 'graph-sync-job' }] : []),
       q ? 'Fix the cause (for TooManyDeletes: review the pending deletions or raise the threshold), then restart the job with the QuarantineState reset scope.'
@@ -918,7 +926,7 @@ function renderBulkResults(spec, items, results, took) {
   });
   els.bulkResults.tBodies[0].replaceChildren(...rows);
   const summary = `${spec.verb}: ${plural(results.length, 'job')}, ${n.ok} ok, ${n.skipped} skipped, ${n.failed} failed (${took} ms).`;
-  els.bulkResultsCaption.textContent = summary;
+  els.bulkResultsCaption.textContent = `${spec.verb}: one row per job`;
   els.bulkResults.hidden = false;
   els.bulkStatus.textContent = summary;
 }
