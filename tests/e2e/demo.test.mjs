@@ -505,13 +505,22 @@ test('All jobs: start every seeded job; progress bar and one row per job', async
   console.log(`# ${await shot('11-bulk-start')}`);
 });
 
-test('All jobs: ticked only, Pause and Restart with a reset scope, ifStatus skips', async () => {
-  await page.click('#use-demo');
-  await page.check(`#bulk-jobs tr[data-job="${ACTIVE}"] input`);
-  await page.check(`#bulk-jobs tr[data-job="${NOT_RUN}"] input`);
+test('All jobs, keyboard only: ticked ones paused, restarted with a reset scope; ifStatus skips', async () => {
+  await page.focus('#use-demo');
+  await page.keyboard.press('Enter');
+  // Tick two jobs with Space, then Tab along to "Pause 2 ticked" and press Enter.
+  await page.focus(`#bulk-jobs tr[data-job="${ACTIVE}"] input`);
+  await page.keyboard.press('Space');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.dataset.job), NOT_RUN);
+  await page.keyboard.press('Space');
   assert.equal(await page.textContent('#bulk-pause'), 'Pause 2 ticked');
   assert.equal(await page.evaluate(() => document.querySelector('#bulk-all').indeterminate), true);
-  await bulkAndWait('#bulk-pause');
+  for (let i = 0; i < 8 && await page.evaluate(() => document.activeElement?.id) !== 'bulk-pause'; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'bulk-pause');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#bulk-results:not([hidden])');
+  await page.waitForFunction(() => !document.querySelector('#bulk-start').disabled);
   assert.deepEqual(Object.keys(await bulkRows()), [ACTIVE, NOT_RUN]);
   let subs = await batched();
   assert.deepEqual(subs.map((r) => `${r.method} ${r.action} ${r.job}`).sort(), [`POST pause ${ACTIVE}`, `POST pause ${NOT_RUN}`].sort());
