@@ -245,6 +245,7 @@ const FLAG_OF = {
   'options.ifStatus': '--if-status', 'options.resetScope': '--reset', 'options.concurrency': '--concurrency',
   'options.pollIntervalMs': '--poll-interval', 'options.until': '--until', 'options.baseUrl': '--base-url',
   'options.cloud': '--cloud', 'options.apiVersion': '--api-version', servicePrincipalId: 'SP', jobId: 'JOB',
+  token: 'GRAPH_TOKEN',
 };
 function flagOf(argument) {
   if (!argument) return undefined;
@@ -265,7 +266,9 @@ function describeError(e) {
   if (e.kind === 'http') parts.push(`${e.status} ${e.code}: ${e.message}`);
   else if (e.kind === 'invalidArgument') {
     const flag = flagOf(e.argument);
-    parts.push(flag && !e.message.includes(flag) ? `${flag}: ${e.message}` : e.message);
+    if (!flag || e.message.includes(flag)) parts.push(e.message);
+    else if (e.argument.startsWith('options.') && e.message.includes(e.argument)) parts.push(e.message.split(e.argument).join(flag));
+    else parts.push(`${flag}: ${e.message}`);
   } else parts.push(e.message);
   const ids = [];
   if (e.requestId) ids.push(`request-id ${e.requestId}`);
@@ -649,8 +652,11 @@ async function runMany(name, c, fn, token, input, options, values, json, progres
   } catch (e) {
     progress.clear();
     // The library names the refused item by its index; people know the file's lines.
-    const m = e instanceof GraphError && e.kind === 'invalidArgument' && /\[(\d+)\]/.exec(e.argument ?? '');
-    if (m && input[Number(m[1])]) e.message = `${values.file === '-' ? 'stdin' : values.file} line ${input[Number(m[1])].line}: ${e.message}`;
+    const m = e instanceof GraphError && e.kind === 'invalidArgument' && (/\bjobs\[(\d+)\]/.exec(e.argument ?? '') || /\bjobs\[(\d+)\]/.exec(e.message));
+    if (m && input[Number(m[1])]) {
+      const where = `${values.file === '-' ? 'stdin' : values.file} line ${input[Number(m[1])].line}`;
+      e.message = `${where}: ${e.message.replace(/^jobs\[\d+\][.\w]*:\s*/, '')}`;
+    }
     if (json) {
       out(JSON.stringify({ summary: counts, interrupted: state.interrupted, error: e instanceof GraphError ? e.toJSON() : String(e) }, null, 2) + '\n');
       e.printed = true;
