@@ -4,6 +4,9 @@ use std::fmt;
 
 /// Longest service principal id or job id accepted, in characters. Real ids are at most ~110.
 pub const MAX_ID_CHARS: usize = 256;
+/// Shortest access token accepted: real ones are hundreds of characters, and redacting a very
+/// short one would also blank unrelated text that happens to contain it.
+pub const MIN_TOKEN_CHARS: usize = 16;
 /// Longest access token accepted, in bytes (real Entra tokens are 1-4 KB).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
@@ -166,11 +169,18 @@ fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str>
 /// ```
 /// use graph_sync_job::input::validate_token;
 /// assert!(validate_token("token", "eyJ0eXAi.eyJhdWQi.c2ln").is_ok());
+/// assert!(validate_token("token", "short").is_err());
 /// assert_eq!(validate_token("token", "x\r\nHost: evil").unwrap_err().argument, "token");
 /// ```
 pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
     if token.trim().is_empty() {
         return Err(InvalidArgument::problem(argument, "is empty"));
+    }
+    if token.len() < MIN_TOKEN_CHARS {
+        return Err(InvalidArgument::problem(
+            argument,
+            "is shorter than 16 characters, too short to be an access token",
+        ));
     }
     if token.len() > MAX_TOKEN_BYTES {
         return Err(InvalidArgument::problem(

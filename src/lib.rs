@@ -1,22 +1,24 @@
-//! Start Microsoft Entra provisioning (synchronization) jobs through Microsoft Graph, from
+//! Run Microsoft Entra provisioning (synchronization) jobs through Microsoft Graph, from
 //! browsers, bundlers and Node, as WebAssembly.
 //!
-//! The pure modules (`input`, `error`, `retry`, `retry_after`, `time`, `json`) hold all decisions
-//! and are tested natively; `js` is the thin layer that talks to `fetch`, promises and `AbortSignal`.
+//! The pure modules hold every decision and are tested natively: [`engine`] (the attempt loop as
+//! a state machine, and each operation as a description on it), [`options`] (every option,
+//! declared once), [`input`], [`error`], [`retry`], [`retry_after`], [`time`] and [`views`] (the
+//! typed parts of Graph's answers). `js` is the thin layer that performs what the engine asks
+//! for with `fetch`, timers and `AbortSignal`.
 
+pub mod engine;
 pub mod error;
 pub mod input;
-pub mod json;
+pub mod options;
 pub mod retry;
 pub mod retry_after;
 pub mod text;
 pub mod time;
+pub mod views;
 
 #[cfg(test)]
 mod robustness;
 
 #[cfg(target_arch = "wasm32")]
 mod js;
-
-#[cfg(target_arch = "wasm32")]
-pub use js::start_synchronization_job;

@@ -59,39 +59,6 @@ pub fn check_number(
     }
 }
 
-impl RetryPolicy {
-    /// Builds a policy from the optional `options.retry` numbers, refusing silly values.
-    pub fn from_options(
-        max_retries: Option<f64>,
-        max_delay_ms: Option<f64>,
-        base_delay_ms: Option<f64>,
-    ) -> Result<Self, InvalidArgument> {
-        let d = Self::default();
-        Ok(Self {
-            max_retries: match max_retries {
-                Some(v) => check_number(
-                    "options.retry.maxRetries",
-                    v,
-                    0.0,
-                    MAX_MAX_RETRIES as f64,
-                    true,
-                )? as u32,
-                None => d.max_retries,
-            },
-            max_delay_ms: match max_delay_ms {
-                Some(v) => {
-                    check_number("options.retry.maxDelayMs", v, 0.0, MAX_MAX_DELAY_MS, false)?
-                }
-                None => d.max_delay_ms,
-            },
-            base_delay_ms: match base_delay_ms {
-                Some(v) => check_number("options.retry.baseDelayMs", v, 1.0, 60_000.0, false)?,
-                None => d.base_delay_ms,
-            },
-        })
-    }
-}
-
 /// How an attempt ended, as far as retrying goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
@@ -280,27 +247,22 @@ mod tests {
     }
 
     #[test]
-    fn options_are_bounded() {
-        assert_eq!(
-            RetryPolicy::from_options(None, None, None).unwrap(),
-            RetryPolicy::default()
-        );
-        let p = RetryPolicy::from_options(Some(0.0), Some(250.0), Some(5.0)).unwrap();
-        assert_eq!(
-            (p.max_retries, p.max_delay_ms, p.base_delay_ms),
-            (0, 250.0, 5.0)
-        );
-        for (a, b, c) in [
-            (Some(-1.0), None, None),
-            (Some(1.5), None, None),
-            (Some(11.0), None, None),
-            (Some(f64::NAN), None, None),
-            (None, Some(-1.0), None),
-            (None, Some(f64::INFINITY), None),
-            (None, Some(600_001.0), None),
-            (None, None, Some(0.0)),
+    fn options_are_bounded_by_the_option_table() {
+        use crate::options::{check, find, ALL, RETRY};
+        let opt = |n| find(RETRY, n, ALL).unwrap();
+        assert_eq!(check(opt("maxRetries"), 0.0), Ok(0.0));
+        assert_eq!(check(opt("maxDelayMs"), 250.0), Ok(250.0));
+        for (name, v) in [
+            ("maxRetries", -1.0),
+            ("maxRetries", 1.5),
+            ("maxRetries", 11.0),
+            ("maxRetries", f64::NAN),
+            ("maxDelayMs", -1.0),
+            ("maxDelayMs", f64::INFINITY),
+            ("maxDelayMs", 600_001.0),
+            ("baseDelayMs", 0.0),
         ] {
-            assert!(RetryPolicy::from_options(a, b, c).is_err());
+            assert!(check(opt(name), v).is_err(), "{name} {v}");
         }
     }
 }

@@ -1,33 +1,33 @@
-// The JS half of the thin layer: the GraphError class (wasm-bindgen cannot make a Rust type extend
-// Error) and promise plumbing for abort, deadlines and waits, which is smaller here than as closures in wasm.
+// The JS half of the thin layer: the GraphError class (wasm-bindgen cannot make a Rust type
+// extend Error) and the driver, the one place that performs what the engine asks for: get a
+// token, send a request, wait, call back, finish. It decides nothing the engine decides; it
+// reads bodies (capped), redacts every token the call used, and keeps data on the JS side.
 
-/** The error every failed `startSynchronizationJob` call rejects with. */
+// GraphError's fields, declared once, in order, with their defaults: the constructor and
+// toJSON() both use this table (index.d.ts is checked against it by a test).
+const FIELDS = [
+  ['kind'], ['status', 0], ['code'], ['message'], ['requestId'], ['clientRequestId'], ['date'],
+  ['innerErrors', () => []], ['details', () => []], ['target'], ['retryAfterMs'], ['headers', () => ({})],
+  ['body'], ['bodyTruncated', false], ['attempts', 0], ['argument'], ['hint'], ['job'],
+];
+
+/** The error every failed call rejects with. The token never appears in it. */
 export class GraphError extends Error {
   constructor(fields, options) {
     const f = fields && typeof fields === 'object' ? fields : {};
     super(typeof f.message === 'string' && f.message ? f.message : 'Microsoft Graph call failed', options);
-    // Written out, in one order: every GraphError has the same shape (fast, and predictable to log).
-    this.kind = f.kind;
-    this.status = f.status ?? 0;
-    this.code = f.code;
-    this.requestId = f.requestId;
-    this.clientRequestId = f.clientRequestId;
-    this.date = f.date;
-    this.innerErrors = f.innerErrors ?? [];
-    this.details = f.details ?? [];
-    this.target = f.target;
-    this.retryAfterMs = f.retryAfterMs;
-    this.headers = f.headers ?? {};
-    this.body = f.body;
-    this.bodyTruncated = f.bodyTruncated ?? false;
-    this.attempts = f.attempts ?? 0;
-    this.argument = f.argument;
+    for (const [key, fallback] of FIELDS) {
+      const v = key === 'message' ? this.message : f[key];
+      this[key] = v !== undefined ? v : typeof fallback === 'function' ? fallback() : fallback;
+    }
+    // Every error is dated: Graph's date when it gave one, else when the error was made.
+    if (typeof this.date !== 'string') this.date = new Date().toISOString();
   }
 
   /** A plain, structured-clone-safe copy of every field (never the token). */
   toJSON() {
     const out = { name: this.name };
-    for (const key of FIELDS) {
+    for (const [key] of FIELDS) {
       if (this[key] !== undefined) out[key] = this[key];
     }
     const cause = this.cause;
@@ -43,79 +43,424 @@ export class GraphError extends Error {
 }
 Object.defineProperty(GraphError.prototype, 'name', { value: 'GraphError', writable: true, configurable: true });
 
-const FIELDS = ['kind', 'status', 'code', 'message', 'requestId', 'clientRequestId', 'date', 'innerErrors',
-  'details', 'target', 'retryAfterMs', 'headers', 'body', 'bodyTruncated', 'attempts', 'argument'];
+/** The field names of GraphError.toJSON(), in order (for the package's own consistency test). */
+export const graphErrorFields = () => ['name', ...FIELDS.map(([k]) => k), 'cause'];
 
-export function makeGraphError(fields, cause) {
-  return cause === undefined ? new GraphError(fields) : new GraphError(fields, { cause });
+export function reject(fields) {
+  return Promise.reject(new GraphError(fields));
 }
 
-/** Calls `fn`, turning a synchronous throw into a rejected promise, and a plain value into a resolved one. */
-export function callAsync(fn, thisArg, arg) {
+/** Own enumerable properties of a plain object as [name, value] pairs, or why it cannot be read. */
+export function ownProperties(v) {
+  if (v === undefined || v === null) return [];
+  if (typeof v !== 'object' || Array.isArray(v)) return 'must be a plain object';
   try {
-    return Promise.resolve(fn.call(thisArg, arg));
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== null && Object.getPrototypeOf(proto) !== null) return 'must be a plain object';
+    return Object.keys(v).map((k) => [k, v[k]]);
+  } catch {
+    return 'could not be read (a getter threw)';
+  }
+}
+
+// ---- stopping: the caller's signal and the deadline ----
+
+// One 'abort' listener per caller signal, however many calls share it (no MaxListeners warning).
+const watched = new WeakMap();
+
+function watch(signal, stop) {
+  let calls = watched.get(signal);
+  if (!calls) {
+    if (signal.aborted) return stop.abort(reasonOf(signal));
+    calls = new Set();
+    signal.addEventListener('abort', () => {
+      watched.delete(signal);
+      const reason = reasonOf(signal);
+      for (const s of calls) s.abort(reason);
+    }, { once: true });
+    watched.set(signal, calls);
+  }
+  calls.add(stop);
+  return () => calls.delete(stop);
+}
+
+function reasonOf(signal) {
+  try {
+    return signal.reason;
+  } catch {
+    return undefined;
+  }
+}
+
+class Stop {
+  constructor(timeoutMs) {
+    this.aborted = false;
+    this.timedOut = false;
+    this.reason = undefined;
+    this.hooks = new Set();
+    this.promise = new Promise((resolve) => (this.wake = resolve));
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.fire();
+    }, timeoutMs);
+  }
+  abort(reason) {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.fire();
+  }
+  fire() {
+    for (const f of this.hooks) f();
+    this.hooks.clear();
+    this.wake();
+  }
+  get stopped() {
+    return this.aborted || this.timedOut;
+  }
+  /** Runs `f` when the call stops; returns the undo. */
+  on(f) {
+    this.hooks.add(f);
+    return () => this.hooks.delete(f);
+  }
+  dispose() {
+    clearTimeout(this.timer);
+    this.hooks.clear();
+  }
+}
+
+function sleep(ms, stop) {
+  return new Promise((resolve) => {
+    const off = stop.on(() => clearTimeout(timer));
+    const timer = setTimeout(() => {
+      off();
+      resolve();
+    }, ms);
+  });
+}
+
+/** Calls a caller's callback; whatever it throws or rejects with is ignored, as documented. */
+function tell(f, info) {
+  if (typeof f !== 'function') return;
+  try {
+    const r = f(info);
+    if (r && typeof r.then === 'function') Promise.resolve(r).catch(() => {});
+  } catch {
+    // ignored
+  }
+}
+
+function callAsync(f, thisArg, arg) {
+  try {
+    return Promise.resolve(f.call(thisArg, arg));
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
-/**
- * One controller per call, aborted by the caller's signal or by the deadline. `stop()` tells
- * which fired ('aborted' | 'timeout' | undefined); `dispose()` removes the listener and timer.
- */
-export class Stopper {
-  constructor(userSignal, timeoutMs) {
-    this.reason = undefined;
-    this.cause = undefined;
-    this.user = userSignal || undefined;
-    this.controller = new AbortController();
-    this.signal = this.controller.signal;
-    this.onAbort = () => this.fire('aborted', this.user.reason);
-    if (this.user) {
-      if (this.user.aborted) this.fire('aborted', this.user.reason);
-      else this.user.addEventListener('abort', this.onAbort, { once: true });
+function describe(e) {
+  if (typeof e === 'string') return e;
+  try {
+    const m = e && e.message;
+    if (typeof m === 'string') return m;
+  } catch {
+    // a throwing getter: fall through
+  }
+  return 'it threw a value without a message';
+}
+
+// ---- secrets ----
+
+const HEX = (c) => c.toString(16).padStart(2, '0').replace(/[a-f]/g, (d) => `[${d}${d.toUpperCase()}]`);
+
+/** Every token of the call, as it is and encoded (JSON \u escapes, percent-encoding, \/). */
+function secretPattern(tokens) {
+  const alternatives = tokens.map((t) =>
+    [...t]
+      .map((ch) => {
+        const h = HEX(ch.charCodeAt(0));
+        const lit = ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+        return `(?:${lit}|\\\\u00${h}|%${h}${ch === '/' ? '|\\\\/' : ''})`;
+      })
+      .join(''),
+  );
+  return new RegExp(alternatives.join('|'), 'g');
+}
+
+function redactor(tokens) {
+  let pattern;
+  let count = 0;
+  return (text) => {
+    if (typeof text !== 'string' || tokens.length === 0) return text;
+    if (count !== tokens.length) {
+      pattern = secretPattern(tokens);
+      count = tokens.length;
     }
-    this.timer = setTimeout(() => this.fire('timeout', undefined), timeoutMs);
-  }
-  fire(reason, cause) {
-    if (this.reason) return;
-    this.reason = reason;
-    this.cause = cause;
-    this.controller.abort(cause);
-  }
-  stop() {
-    return this.reason;
-  }
-  dispose() {
-    if (this.user) this.user.removeEventListener('abort', this.onAbort);
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+    return text.replace(pattern, '[redacted]');
+  };
 }
 
-/** Resolves after `ms`, or rejects as soon as `signal` aborts; leaves no timer or listener behind. */
-export function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+// ---- responses ----
+
+const define = (o, k, value) => Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+
+/** Body text, read as a stream and cut after `limit` UTF-16 units (the rest is cancelled). */
+async function readText(resp, limit) {
+  const reader = resp.body && typeof resp.body.getReader === 'function' ? resp.body.getReader() : undefined;
+  if (!reader) {
+    const t = await resp.text();
+    return [t, t.length > limit];
+  }
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (text.length > limit) {
+      reader.cancel().catch(() => {});
+      return [text, true];
+    }
+  }
+  return [text + decoder.decode(), false];
 }
 
-/** Settles like `promise`, or rejects as soon as `signal` aborts. */
-export function untilAborted(promise, signal) {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  let onAbort;
-  const aborted = new Promise((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+/** Graph's inner-error chain (innerError, any case), outermost first, each without its child. */
+function innerChain(error) {
+  const out = [];
+  let cur = error;
+  for (let depth = 0; depth < 32 && cur && typeof cur === 'object'; depth++) {
+    const key = Object.keys(cur).find((k) => k.toLowerCase() === 'innererror');
+    cur = key === undefined ? undefined : cur[key];
+    if (!cur || typeof cur !== 'object' || Array.isArray(cur)) break;
+    const copy = {};
+    for (const k of Object.keys(cur)) if (k.toLowerCase() !== 'innererror') define(copy, k, cur[k]);
+    out.push(copy);
+  }
+  return out;
+}
+
+function graphError(fields, data, cause) {
+  const f = { ...fields };
+  if (data) {
+    f.headers = data.headers;
+    f.body = data.text;
+    f.bodyTruncated = data.truncated;
+    const err = data.json && typeof data.json === 'object' ? data.json.error : undefined;
+    f.innerErrors = innerChain(err);
+    f.details = err && Array.isArray(err.details) ? err.details : [];
+  }
+  return cause === undefined ? new GraphError(f) : new GraphError(f, { cause });
+}
+
+/** A job as Graph sent it, less `@odata.context` (it describes the response, not the job). */
+function withoutContext(job) {
+  if (job && typeof job === 'object' && !Array.isArray(job)) delete job['@odata.context'];
+  return job;
+}
+
+// Success bodies (a job, a page, a $batch answer) may be larger than error bodies, never unbounded.
+const SUCCESS_LIMIT = 4 * 1024 * 1024;
+// An error body is read a little past its cap, so that a token crossing the cap is redacted whole.
+const TOKEN_ROOM = 6 * 16 * 1024;
+
+// ---- the driver ----
+
+/** Runs the engine to the end. Always settles; never throws synchronously. */
+export function drive(machine, c) {
+  return run(machine, c);
+}
+
+async function run(m, c) {
+  const stop = new Stop(c.timeoutMs);
+  let unwatch;
+  if (c.signal !== undefined) {
+    try {
+      unwatch = watch(c.signal, stop);
+    } catch {
+      stop.dispose();
+      m.free();
+      throw new GraphError({
+        kind: 'invalidArgument', code: 'invalidArgument', argument: 'options.signal', attempts: 0,
+        clientRequestId: c.clientRequestId,
+        message: 'options.signal could not be used as an AbortSignal (reading or listening to it threw)',
+      });
+    }
+  }
+  const tokens = [];
+  const redact = redactor(tokens);
+  const slots = [];
+  const pending = new Map();
+  const controllers = new Set();
+  const collected = [];
+  const items = [];
+  let token;
+  let tokenError;
+  let last;
+
+  // Each pending promise settles to [its key, the report to give the engine].
+  const track = (key, p) => pending.set(key, p.then((report) => [key, report]));
+
+  const redactHeaders = (h) => {
+    const out = {};
+    for (const k of Object.keys(h)) define(out, k, redact(h[k]));
+    return out;
+  };
+
+  const send = (slot, a) => {
+    const controller = new AbortController();
+    controllers.add(controller);
+    const off = stop.on(() => controller.abort());
+    const headers = { authorization: 'Bearer ' + token, 'client-request-id': c.clientRequestId };
+    if (a.body !== undefined) headers['content-type'] = 'application/json';
+    const init = { method: a.method, headers, body: a.body, signal: controller.signal, redirect: 'manual' };
+    const done = (async () => {
+      let resp;
+      try {
+        resp = await fetch(a.url, init);
+      } catch (e) {
+        slots[slot] = { cause: e };
+        return () => m.noAnswer(slot, Date.now());
+      }
+      const h = {};
+      try {
+        resp.headers.forEach((v, k) => define(h, k.toLowerCase(), redact(v)));
+      } catch {
+        // unreadable headers are left out
+      }
+      const status = resp.type === 'opaqueredirect' ? 0 : resp.status;
+      const limit = status === a.expect ? SUCCESS_LIMIT : c.errorLimit + TOKEN_ROOM;
+      let text;
+      let cut = false;
+      try {
+        [text, cut] = await readText(resp, limit);
+        text = redact(text);
+      } catch {
+        text = undefined;
+      }
+      let json;
+      if (text !== undefined && !cut && text !== '') {
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+      }
+      const truncated = cut || (text !== undefined && text.length > c.errorLimit);
+      if (truncated) text = text.slice(0, c.errorLimit).replace(/[\uD800-\uDBFF]$/, '');
+      const data = { headers: h, text, truncated, json };
+      slots[slot] = data;
+      const err = json && typeof json === 'object' ? json.error : undefined;
+      const head = text === undefined ? undefined : text.slice(0, 2000);
+      return () => m.response(slot, status, redact(resp.statusText || ''), h, json, head, innerChain(err), Date.now());
+    })().finally(() => {
+      off();
+      controllers.delete(controller);
+    });
+    track('s' + slot, done);
+  };
+
+  const getToken = () => {
+    let p;
+    if (c.kind === 'string') p = Promise.resolve(c.source);
+    else if (c.kind === 'function') p = callAsync(c.source, undefined, undefined);
+    else p = callAsync(c.getToken, c.source, c.scopes);
+    track('t', p.then(
+      (v) => () => {
+        const t = m.token(v, Date.now());
+        if (t !== undefined) {
+          token = t;
+          if (!tokens.includes(t)) tokens.push(t);
+        }
+      },
+      (e) => () => {
+        tokenError = e;
+        const what = c.kind === 'function' ? 'The token function' : "The credential's getToken";
+        m.tokenFailed(what + ' failed: ' + redact(describe(e)), Date.now());
+      },
+    ));
+  };
+
+  const itemResult = (r) => {
+    const out = { servicePrincipalId: r.servicePrincipalId, jobId: r.jobId, ok: r.ok, skipped: r.skipped };
+    for (const k of ['jobStatus', 'status', 'requestId']) if (r[k] !== undefined) out[k] = r[k];
+    if (r.error) {
+      const batch = slots[r.slot];
+      let data;
+      const sub = r.sub !== undefined && batch && batch.json && Array.isArray(batch.json.responses) ? batch.json.responses[r.sub] : undefined;
+      if (sub && typeof sub === 'object') {
+        const text = sub.body === undefined ? undefined : JSON.stringify(sub.body);
+        data = {
+          headers: sub.headers && typeof sub.headers === 'object' ? redactHeaders(sub.headers) : {},
+          text, truncated: false, json: sub.body,
+        };
+      } else if (r.error.status && batch && batch.headers) {
+        data = batch;
+      }
+      out.error = graphError(r.error, data);
+    }
+    return out;
+  };
+
+  try {
+    m.start(Date.now());
+    for (;;) {
+      for (const a of m.take()) {
+        switch (a.t) {
+          case 'token': getToken(); break;
+          case 'send': send(a.slot, a); break;
+          case 'wait': track('w' + a.slot, sleep(a.ms, stop).then(() => () => m.waited(a.slot, Date.now()))); break;
+          case 'ok': {
+            const data = slots[a.slot] || {};
+            const crid = data.headers && data.headers['client-request-id'];
+            tell(c.onResponse, {
+              status: a.status, requestId: a.requestId, clientRequestId: crid || c.clientRequestId,
+              attempts: a.attempts, headers: data.headers || {},
+            });
+            break;
+          }
+          case 'retry':
+            last = graphError(a.error, slots[a.slot], slots[a.slot] && slots[a.slot].cause);
+            tell(c.onRetry, { attempt: a.attempt, delayMs: a.delayMs, error: last });
+            break;
+          case 'collect': {
+            const v = slots[a.slot].json && slots[a.slot].json.value;
+            if (Array.isArray(v)) for (const job of v) collected.push(withoutContext(job));
+            break;
+          }
+          case 'polled': tell(c.onProgress, withoutContext(slots[a.slot].json)); break;
+          case 'item': items[a.item.index] = itemResult(a.item); break;
+          case 'progress': tell(c.onProgress, { done: a.done, total: a.total, ok: a.ok, failed: a.failed, skipped: a.skipped }); break;
+          case 'finish': return a.result;
+          case 'return': return withoutContext(slots[a.slot].json);
+          case 'returnCollected': return collected;
+          case 'returnItems': return items;
+          case 'fail': {
+            const data = a.slot === undefined ? undefined : slots[a.slot];
+            const cause = a.cause === 'token' ? tokenError
+              : a.cause === 'signal' ? stop.reason
+              : a.cause === 'last' ? last
+              : a.cause === 'network' ? data && data.cause
+              : undefined;
+            const fields = a.error.kind === 'jobFailed' ? { ...a.error, job: withoutContext(data.json) } : a.error;
+            throw graphError(fields, a.error.kind === 'jobFailed' || a.cause === 'network' ? undefined : data, cause);
+          }
+          default: break;
+        }
+      }
+      const feed = await (stop.stopped ? stop.promise : Promise.race([stop.promise, ...pending.values()]));
+      if (stop.stopped) {
+        m.stopped(stop.aborted, stop.timedOut, Date.now());
+        continue;
+      }
+      const [key, report] = feed;
+      pending.delete(key);
+      report();
+    }
+  } finally {
+    stop.dispose();
+    if (unwatch) unwatch();
+    for (const controller of controllers) controller.abort();
+    m.free();
+  }
 }

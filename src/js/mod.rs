@@ -1,8 +1,7 @@
-//! The thin JS layer: reads the caller's arguments, drives `fetch`, waits and aborts, and turns
-//! [`crate::error::ErrorData`] into a `GraphError`. Every decision is made by the pure modules.
+//! The thin JS layer: reads the caller's arguments through the option table, builds the
+//! operation, and hands the engine to the JS driver in `glue.js`, the one place that performs
+//! requests, waits and callbacks. Every decision is made by the pure modules.
 
-mod call;
-mod convert;
+mod api;
+mod args;
 mod platform;
-
-pub use call::start_synchronization_job;

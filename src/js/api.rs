@@ -1,0 +1,376 @@
+//! The exports, and the engine as the JS driver sees it. Every export takes one shared path:
+//! read the arguments, build the operation, hand the engine to `drive`. Types are hand-written
+//! in the package's `index.d.ts` (wasm-bindgen would type every argument as `any`).
+
+use js_sys::{Array, JsString, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::args::{self, Options};
+use super::platform;
+use crate::engine::{self, Answer, Body, Op, Read};
+use crate::error::ErrorData;
+use crate::input::{self, InvalidArgument};
+use crate::options::{self as o, Calls};
+use crate::views::{BatchView, ErrorBody, HeaderView, InnerIds, JobView, PageView};
+
+/// The engine, driven from `glue.js`.
+#[wasm_bindgen]
+pub struct Machine {
+    engine: engine::Machine,
+}
+
+fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::new())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn view<T: serde::de::DeserializeOwned + Default>(v: JsValue) -> T {
+    serde_wasm_bindgen::from_value(v).unwrap_or_default()
+}
+
+#[wasm_bindgen]
+impl Machine {
+    pub fn start(&mut self, now: f64) {
+        self.engine.start(now);
+    }
+
+    /// What the token source gave: a string, `{ accessToken }` or `{ token }`. Returns the
+    /// token to send, or `undefined` when it is not usable (the engine then fails the call).
+    pub fn token(&mut self, value: JsValue, now: f64) -> Option<String> {
+        match usable_token(&value) {
+            Ok(t) => {
+                self.engine.token(now);
+                Some(t)
+            }
+            Err(message) => {
+                self.engine.token_failed(message, now);
+                None
+            }
+        }
+    }
+
+    #[wasm_bindgen(js_name = tokenFailed)]
+    pub fn token_failed(&mut self, message: String, now: f64) {
+        self.engine.token_failed(message, now);
+    }
+
+    /// An answer in `slot`: its headers (lower-case names), the parsed body (or undefined),
+    /// the start of the body text, and Graph's inner-error chain flattened by the driver.
+    #[allow(clippy::too_many_arguments)]
+    pub fn response(
+        &mut self,
+        slot: u32,
+        status: u16,
+        status_text: String,
+        headers: JsValue,
+        body: JsValue,
+        head: Option<String>,
+        inner: JsValue,
+        now: f64,
+    ) {
+        let Some(r) = self.engine.request(slot) else {
+            return;
+        };
+        let parsed = !body.is_undefined();
+        let body = match r.read {
+            _ if status != r.expect => {
+                Body::Error(view::<ErrorBody>(body).error, view::<Vec<InnerIds>>(inner))
+            }
+            _ if !parsed => Body::None,
+            Read::Job => Body::Job(view::<JobView>(body)),
+            Read::Page => Body::Page(view::<PageView>(body)),
+            Read::Batch => Body::Batch(view::<BatchView>(body)),
+            Read::Nothing => Body::None,
+        };
+        let answer = Answer {
+            status,
+            status_text,
+            headers: view::<HeaderView>(headers),
+            body,
+            body_head: head,
+        };
+        self.engine.response(slot, answer, now);
+    }
+
+    #[wasm_bindgen(js_name = noAnswer)]
+    pub fn no_answer(&mut self, slot: u32, now: f64) {
+        self.engine.no_answer(slot, now);
+    }
+
+    pub fn waited(&mut self, slot: u32, now: f64) {
+        self.engine.waited(slot, now);
+    }
+
+    pub fn stopped(&mut self, aborted: bool, timed_out: bool, now: f64) {
+        self.engine.stopped(aborted, timed_out, now);
+    }
+
+    /// The actions queued since the last call, as plain objects `{ t: "send", ... }`.
+    pub fn take(&mut self) -> JsValue {
+        to_js(&self.engine.take())
+    }
+}
+
+/// One documented rule: a string; else an object's `accessToken` or `token`, not both.
+fn usable_token(value: &JsValue) -> Result<String, String> {
+    let own = |k: &str| {
+        value
+            .is_object()
+            .then(|| Reflect::get(value, &k.into()).ok())
+            .flatten()
+            .and_then(|v| v.dyn_into::<JsString>().ok())
+    };
+    let found = match (value.dyn_ref::<JsString>().cloned(), own("accessToken"), own("token")) {
+        (Some(s), _, _) => s,
+        (None, Some(_), Some(_)) => {
+            return Err("The token source returned an object with both accessToken and token; return one of them.".into())
+        }
+        (None, Some(s), None) | (None, None, Some(s)) => s,
+        _ => {
+            return Err(
+                "The token source gave no token: it must give a string, { accessToken } or { token }.".into(),
+            )
+        }
+    };
+    if !found.is_valid_utf16() {
+        return Err("The token source gave a token that is not valid text.".into());
+    }
+    let s = String::from(found);
+    input::validate_token("token", &s)
+        .map_err(|e| ["The token source gave an unusable token: ", &e.message].concat())?;
+    Ok(s)
+}
+
+/// What each export does with its arguments.
+enum Shape {
+    Job(&'static str),
+    Jobs(&'static str),
+    Sp,
+}
+
+/// The one path every export takes. A refused argument rejects at once and sends nothing.
+fn call(
+    shape: Shape,
+    calls: Calls,
+    token: JsValue,
+    a: JsValue,
+    b: JsValue,
+    options: JsValue,
+) -> Promise {
+    match prepare(shape, calls, &token, &a, &b, &options) {
+        Ok(p) => p,
+        Err(e) => platform::reject(&to_js(&ErrorData::invalid_argument(e))),
+    }
+}
+
+fn prepare(
+    shape: Shape,
+    calls: Calls,
+    token: &JsValue,
+    a: &JsValue,
+    b: &JsValue,
+    options: &JsValue,
+) -> Result<Promise, InvalidArgument> {
+    let (kind, get_token) = args::token_source(token)?;
+    let opts: Options = args::options(options, calls)?;
+    let op = match shape {
+        Shape::Job(name) => {
+            let (sp, job) = (args::id(a, "servicePrincipalId")?, args::id(b, "jobId")?);
+            match name {
+                "get" => Op::Get { sp, job },
+                "wait" => args::wait(sp, job, &opts)?,
+                _ => args::act(name, sp, job, &opts)?,
+            }
+        }
+        Shape::Jobs(name) => args::bulk(name, a, &opts)?,
+        Shape::Sp => Op::List {
+            sp: args::id(a, "servicePrincipalId")?,
+            pages: 0,
+        },
+    };
+    let target = args::target(&opts)?;
+    let scopes = args::scopes(&opts, &target)?;
+    let client_request_id = args::client_request_id(&opts)?;
+    let default_timeout = if calls == o::WAIT {
+        o::DEFAULT_WAIT_TIMEOUT_MS
+    } else {
+        o::DEFAULT_TIMEOUT_MS
+    };
+    let timeout_ms = opts.number("timeoutMs").unwrap_or(default_timeout);
+    let engine = engine::Machine::new(
+        op,
+        engine::Config {
+            policy: args::policy(&opts),
+            target,
+            timeout_ms,
+            refreshable: kind != "string",
+            client_request_id: client_request_id.clone(),
+            parse_date: platform::parse_http_date,
+            seed: (js_sys::Math::random() * 9.0e15) as u64,
+        },
+    );
+    let ctx = args::context(&[
+        ("kind", &kind.into()),
+        ("source", token),
+        (
+            "getToken",
+            &get_token.map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+        ("scopes", &Array::from(&scopes).into()),
+        ("signal", &opts.js("signal")),
+        ("timeoutMs", &timeout_ms.into()),
+        ("clientRequestId", &client_request_id.into()),
+        ("onRetry", &opts.js("onRetry")),
+        ("onResponse", &opts.js("onResponse")),
+        ("onProgress", &opts.js("onProgress")),
+        ("errorLimit", &(crate::error::MAX_BODY_CHARS as f64).into()),
+    ]);
+    Ok(platform::drive(Machine { engine }, &ctx))
+}
+
+/// `GET .../jobs/{jobId}`: the job exactly as Graph sent it.
+#[wasm_bindgen(js_name = getSynchronizationJob, skip_typescript)]
+pub fn get_synchronization_job(
+    token: JsValue,
+    service_principal_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Job("get"),
+        o::GET,
+        token,
+        service_principal_id,
+        job_id,
+        options,
+    )
+}
+
+/// `GET .../jobs`, following `@odata.nextLink`.
+#[wasm_bindgen(js_name = listSynchronizationJobs, skip_typescript)]
+pub fn list_synchronization_jobs(
+    token: JsValue,
+    service_principal_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Sp,
+        o::LIST,
+        token,
+        service_principal_id,
+        JsValue::UNDEFINED,
+        options,
+    )
+}
+
+/// Starts (or resumes) a job: `POST .../start`, 204.
+#[wasm_bindgen(js_name = startSynchronizationJob, skip_typescript)]
+pub fn start_synchronization_job(
+    token: JsValue,
+    service_principal_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Job("start"),
+        o::ACT,
+        token,
+        service_principal_id,
+        job_id,
+        options,
+    )
+}
+
+/// Pauses a job: `POST .../pause`, 204.
+#[wasm_bindgen(js_name = pauseSynchronizationJob, skip_typescript)]
+pub fn pause_synchronization_job(
+    token: JsValue,
+    service_principal_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Job("pause"),
+        o::ACT,
+        token,
+        service_principal_id,
+        job_id,
+        options,
+    )
+}
+
+/// Restarts a job: `POST .../restart` with the reset scopes asked for, 204.
+#[wasm_bindgen(js_name = restartSynchronizationJob, skip_typescript)]
+pub fn restart_synchronization_job(
+    token: JsValue,
+    service_principal_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Job("restart"),
+        o::RESTART,
+        token,
+        service_principal_id,
+        job_id,
+        options,
+    )
+}
+
+/// Polls a job until `options.until` holds.
+#[wasm_bindgen(js_name = waitForSynchronizationJob, skip_typescript)]
+pub fn wait_for_synchronization_job(
+    token: JsValue,
+    service_principal_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Promise {
+    call(
+        Shape::Job("wait"),
+        o::WAIT,
+        token,
+        service_principal_id,
+        job_id,
+        options,
+    )
+}
+
+/// Starts many jobs through `$batch`.
+#[wasm_bindgen(js_name = startSynchronizationJobs, skip_typescript)]
+pub fn start_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
+    call(
+        Shape::Jobs("start"),
+        o::BULK,
+        token,
+        jobs,
+        JsValue::UNDEFINED,
+        options,
+    )
+}
+
+/// Pauses many jobs through `$batch`.
+#[wasm_bindgen(js_name = pauseSynchronizationJobs, skip_typescript)]
+pub fn pause_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
+    call(
+        Shape::Jobs("pause"),
+        o::BULK,
+        token,
+        jobs,
+        JsValue::UNDEFINED,
+        options,
+    )
+}
+
+/// Restarts many jobs through `$batch`.
+#[wasm_bindgen(js_name = restartSynchronizationJobs, skip_typescript)]
+pub fn restart_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
+    call(
+        Shape::Jobs("restart"),
+        o::BULK | o::RESTART,
+        token,
+        jobs,
+        JsValue::UNDEFINED,
+        options,
+    )
+}

@@ -1,0 +1,339 @@
+//! Reading the caller's arguments: own properties only, through the option table in
+//! [`crate::options`]; every value checked before anything is sent.
+
+use js_sys::{Array, Function, JsString, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::platform;
+use crate::engine::{Bulk, JobAction, Op, Target, Wait};
+use crate::input::{self, ApiVersion, InvalidArgument};
+use crate::options::{self as o, Calls, Kind, Opt, Until, OPTIONS, RETRY};
+use crate::retry::RetryPolicy;
+
+/// The caller's options, read and checked.
+#[derive(Default)]
+pub struct Options {
+    values: Vec<(&'static str, JsValue)>,
+    retry: Vec<(&'static str, JsValue)>,
+}
+
+impl Options {
+    fn get(&self, name: &str) -> Option<&JsValue> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name).and_then(JsValue::as_string)
+    }
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.get(name).and_then(JsValue::as_f64)
+    }
+    pub fn js(&self, name: &str) -> JsValue {
+        self.get(name).cloned().unwrap_or(JsValue::UNDEFINED)
+    }
+    fn list(&self, name: &str) -> Option<Vec<String>> {
+        self.get(name).map(|v| {
+            Array::from(v)
+                .iter()
+                .filter_map(|s| s.as_string())
+                .collect()
+        })
+    }
+}
+
+/// A string argument that is well-formed UTF-16 (a lone surrogate would be sent as U+FFFD).
+fn string(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument> {
+    let s = v
+        .dyn_ref::<JsString>()
+        .ok_or_else(|| InvalidArgument::problem(argument, "must be a string"))?;
+    if !s.is_valid_utf16() {
+        return Err(InvalidArgument::problem(
+            argument,
+            "contains a lone surrogate (not valid Unicode text)",
+        ));
+    }
+    Ok(String::from(s))
+}
+
+/// Own enumerable properties of a plain object, as (name, value); `undefined` values left out.
+fn own(v: &JsValue, argument: &'static str) -> Result<Vec<(String, JsValue)>, InvalidArgument> {
+    let copy = platform::own_properties(v);
+    if let Some(problem) = copy.as_string() {
+        return Err(InvalidArgument::problem(argument, &problem));
+    }
+    let arr: Array = copy.unchecked_into();
+    Ok(arr
+        .iter()
+        .filter_map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            let value = pair.get(1);
+            (!value.is_undefined()).then(|| (pair.get(0).as_string().unwrap_or_default(), value))
+        })
+        .collect())
+}
+
+fn check(opt: &Opt, v: JsValue) -> Result<JsValue, InvalidArgument> {
+    let path = opt.path;
+    match opt.kind {
+        Kind::Text => string(&v, path).map(|_| v),
+        Kind::Number { .. } => {
+            let n = v
+                .as_f64()
+                .ok_or_else(|| InvalidArgument::problem(path, "must be a number"))?;
+            o::check(opt, n).map(|_| v)
+        }
+        Kind::Function if v.is_function() => Ok(v),
+        Kind::Function => Err(InvalidArgument::problem(path, "must be a function")),
+        // Whether it works as an AbortSignal is tried (safely) when the call begins.
+        Kind::Signal if v.is_object() => Ok(v),
+        Kind::Signal => Err(InvalidArgument::problem(path, "must be an AbortSignal")),
+        Kind::List => {
+            if !Array::is_array(&v) {
+                return Err(InvalidArgument::problem(
+                    path,
+                    "must be an array of strings",
+                ));
+            }
+            let items = Array::from(&v);
+            if items.length() > 64 {
+                return Err(InvalidArgument::problem(path, "has more than 64 items"));
+            }
+            for item in items.iter() {
+                string(&item, path)?;
+            }
+            Ok(v)
+        }
+        Kind::Group(_) => Ok(v),
+    }
+}
+
+fn read_table(
+    v: &JsValue,
+    table: &'static [Opt],
+    prefix: &'static str,
+    calls: Calls,
+) -> Result<Vec<(&'static str, JsValue)>, InvalidArgument> {
+    let mut out = Vec::new();
+    for (name, value) in own(v, prefix)? {
+        let opt =
+            o::find(table, &name, calls).ok_or_else(|| o::unknown(table, prefix, &name, calls))?;
+        out.push((opt.name, check(opt, value)?));
+    }
+    Ok(out)
+}
+
+pub fn options(v: &JsValue, calls: Calls) -> Result<Options, InvalidArgument> {
+    let values = read_table(v, OPTIONS, "options", calls)?;
+    let retry = match values.iter().find(|(n, _)| *n == "retry") {
+        Some((_, r)) => read_table(r, RETRY, "options.retry", calls)?,
+        None => Vec::new(),
+    };
+    Ok(Options { values, retry })
+}
+
+pub fn id(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument> {
+    let s = string(v, argument)?;
+    input::validate_id(argument, &s)?;
+    Ok(s)
+}
+
+/// Where the token comes from: `[kind, source, getToken]` for the JS driver.
+pub fn token_source(token: &JsValue) -> Result<(&'static str, Option<Function>), InvalidArgument> {
+    if token.is_string() {
+        let s = string(token, "token")?;
+        input::validate_token("token", &s)?;
+        return Ok(("string", None));
+    }
+    if token.is_function() {
+        return Ok(("function", None));
+    }
+    if token.is_object() {
+        // A credential is usually a class instance: getToken may come from its prototype.
+        let get = Reflect::get(token, &"getToken".into()).map_err(|_| {
+            InvalidArgument::problem("token", "could not be read (its getToken getter threw)")
+        })?;
+        if let Some(f) = get.dyn_ref::<Function>() {
+            return Ok(("credential", Some(f.clone())));
+        }
+    }
+    Err(InvalidArgument::new(
+        "token",
+        "token must be a string, a function returning one (or a promise of one), or a credential with getToken(scopes)",
+    ))
+}
+
+/// The Graph root and version, the retry policy and the deadline from the options.
+pub fn target(opts: &Options) -> Result<Target, InvalidArgument> {
+    let base = input::resolve_base_url(
+        opts.text("baseUrl").as_deref(),
+        opts.text("cloud").as_deref(),
+    )?;
+    let version = match opts.text("apiVersion") {
+        Some(v) => ApiVersion::parse(&v)?,
+        None => ApiVersion::default(),
+    };
+    Ok(Target { base, version })
+}
+
+pub fn policy(opts: &Options) -> RetryPolicy {
+    let d = RetryPolicy::default();
+    let n = |name: &str| {
+        opts.retry
+            .iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.as_f64())
+    };
+    RetryPolicy {
+        max_retries: n("maxRetries").map_or(d.max_retries, |v| v as u32),
+        max_delay_ms: n("maxDelayMs").unwrap_or(d.max_delay_ms),
+        base_delay_ms: n("baseDelayMs").unwrap_or(d.base_delay_ms),
+    }
+}
+
+pub fn client_request_id(opts: &Options) -> Result<String, InvalidArgument> {
+    match opts.text("clientRequestId") {
+        Some(c) => input::validate_client_request_id(&c).map(|_| c),
+        None => Ok(platform::new_client_request_id()),
+    }
+}
+
+/// The scopes a credential is asked for: `options.scopes`, else `{root}/.default`.
+pub fn scopes(opts: &Options, target: &Target) -> Result<Array, InvalidArgument> {
+    match opts.list("scopes") {
+        Some(list) => {
+            if list.is_empty()
+                || list
+                    .iter()
+                    .any(|s| s.is_empty() || s.len() > 512 || s.chars().any(char::is_control))
+            {
+                return Err(InvalidArgument::new(
+                    "options.scopes",
+                    "options.scopes must be 1-64 non-empty scope strings without control characters",
+                ));
+            }
+            Ok(list.iter().map(|s| JsValue::from_str(s)).collect())
+        }
+        None => Ok(Array::of1(&input::default_scope(&target.base).into())),
+    }
+}
+
+fn if_status(opts: &Options) -> Result<Option<Vec<&'static str>>, InvalidArgument> {
+    opts.list("ifStatus")
+        .map(|l| o::check_names("options.ifStatus", &l, o::STATUS_CODES))
+        .transpose()
+}
+
+pub fn job_action(name: &str, opts: &Options) -> Result<JobAction, InvalidArgument> {
+    Ok(match name {
+        "start" => JobAction::Start,
+        "pause" => JobAction::Pause,
+        _ => JobAction::Restart(
+            opts.list("resetScope")
+                .map(|l| o::check_names("options.resetScope", &l, o::RESET_SCOPES))
+                .transpose()?
+                .map(|names| names.join(", ")),
+        ),
+    })
+}
+
+pub fn act(name: &str, sp: String, job: String, opts: &Options) -> Result<Op, InvalidArgument> {
+    Ok(Op::Act {
+        sp,
+        job,
+        action: job_action(name, opts)?,
+        if_status: if_status(opts)?,
+    })
+}
+
+pub fn wait(sp: String, job: String, opts: &Options) -> Result<Op, InvalidArgument> {
+    let until = opts
+        .text("until")
+        .map(|u| Until::parse(&u))
+        .transpose()?
+        .unwrap_or_default();
+    let interval = opts
+        .number("pollIntervalMs")
+        .unwrap_or(o::DEFAULT_POLL_INTERVAL_MS);
+    Ok(Op::Wait(Wait::new(sp, job, until, interval)))
+}
+
+/// Most jobs one bulk call takes.
+const MAX_JOBS: u32 = 100_000;
+
+pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArgument> {
+    if !Array::is_array(jobs) {
+        return Err(InvalidArgument::new(
+            "jobs",
+            "jobs must be an array of { servicePrincipalId, jobId }",
+        ));
+    }
+    let arr = Array::from(jobs);
+    if arr.length() > MAX_JOBS {
+        return Err(InvalidArgument::new(
+            "jobs",
+            "jobs has more than 100000 items",
+        ));
+    }
+    let mut pairs = Vec::with_capacity(arr.length() as usize);
+    for (i, item) in arr.iter().enumerate() {
+        let at = |e: InvalidArgument| {
+            InvalidArgument::new(
+                "jobs",
+                ["jobs[", &crate::text::decimal(i as u64), "]: ", &e.message].concat(),
+            )
+        };
+        let props = own(&item, "item").map_err(at)?;
+        let field = |name: &'static str| {
+            let v = props
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(JsValue::UNDEFINED);
+            id(&v, name)
+        };
+        if let Some((k, _)) = props
+            .iter()
+            .find(|(k, _)| k != "servicePrincipalId" && k != "jobId")
+        {
+            let known: &[&str] = &["servicePrincipalId", "jobId"];
+            let nearest = known
+                .iter()
+                .min_by_key(|n| n.len().abs_diff(k.len()))
+                .copied()
+                .unwrap_or("jobId");
+            let shown: String = k.chars().take(64).collect();
+            return Err(at(InvalidArgument::new(
+                "jobs",
+                [
+                    &shown,
+                    " is not a field of a job; did you mean ",
+                    nearest,
+                    "?",
+                ]
+                .concat(),
+            )));
+        }
+        pairs.push((
+            field("servicePrincipalId").map_err(at)?,
+            field("jobId").map_err(at)?,
+        ));
+    }
+    let concurrency = opts
+        .number("concurrency")
+        .map_or(o::DEFAULT_CONCURRENCY, |c| c as usize);
+    Ok(Op::Bulk(Bulk::new(
+        job_action(name, opts)?,
+        if_status(opts)?,
+        concurrency,
+        pairs,
+    )))
+}
+
+/// Builds the plain object the JS driver reads its inputs from.
+pub fn context(fields: &[(&str, &JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
