@@ -306,7 +306,10 @@ async function readJob(input, signal) {
   }
 }
 
-const readFailedFor4xx = (s) => s.error && s.error.status >= 400 && s.error.status < 500 && s.error.status !== 429;
+// A read refused for good (bad arguments, refused token, unknown ids): reading again would only
+// repeat the answer.
+const readFailedForGood = (s) => s.error
+  && (s.error.kind === 'invalidArgument' || (s.error.status >= 400 && s.error.status < 500 && s.error.status !== 429));
 
 // ---------- one job: start, pause, restart, read ----------
 
@@ -359,11 +362,9 @@ async function runAction(action) {
     error = e;
   }
   const elapsedMs = performance.now() - started;
-  // When the state could not be read before (refused token, unknown ids), reading it again
-  // would only repeat that answer.
   const after = before.skipped
     ? { skipped: before.skipped }
-    : readFailedFor4xx(before)
+    : readFailedForGood(before)
       ? { skipped: `as before: ${describeError(before.error)}` }
       : await readJob(input);
   setRunning(null);
@@ -532,7 +533,11 @@ function stateHints(before, action = 'read') {
 function errorHints({ input, before, error, action = 'start' }) {
   const out = [];
   if (!error) return out;
+  // The package's hint first; the page's general advice only where the package gave none.
   if (error.hint) out.push({ text: error.hint, from: 'graph-sync-job' });
+  const general = (text) => {
+    if (!error.hint) out.push(text);
+  };
   const emu = onEmulator();
   const { kind, status, code = '' } = error;
   if (kind === 'http' && status === 404) {
@@ -543,22 +548,22 @@ function errorHints({ input, before, error, action = 'start' }) {
         action: { label: 'Use the object id', run: () => { els.sp.value = seedSp.id; els.sp.focus(); } },
       });
     } else if (input.job && error.message.includes(input.job) && !error.message.includes(input.sp)) {
-      out.push('The service principal exists but has no job with this id: list its jobs (“List the jobs of the service principal above”, under All jobs).');
+      general('The service principal exists but has no job with this id: list its jobs (“List the jobs of the service principal above”, under All jobs).');
     } else {
-      out.push(
+      general(
         `Graph found no service principal with this id.${GUID.test(input.sp) ? ' The most common mistake is giving the application’s appId (client id) instead of the service principal’s object id:' : ' Give the service principal’s object id (a GUID):'} in the Entra admin center, Enterprise applications → your app → Object ID, or GET /servicePrincipals(appId='{appId}').`,
       );
       if (emu) out.push('On the emulator, compare with the seed’s object ids and appIds listed under “Seed jobs”.');
     }
   } else if ((status === 403 && code === 'Authorization_RequestDenied') || (status === 401 && code === 'UnknownError')) {
-    out.push(
+    general(
       `The token is valid but lacks the permission to ${action === 'read' ? 'read' : 'change'} jobs: it needs Synchronization.ReadWrite.All (application permission with admin consent), or delegated with a role such as Application Administrator.`,
     );
     if (emu && input.token === demoToken(false)) {
       out.push(`On the emulator, ${input.token} only has Synchronization.Read.All: use ${demoToken(true)}.`);
     }
   } else if (status === 401) {
-    out.push(
+    general(
       `Graph did not accept the token (${code || 'unauthorized'}): it is expired, malformed, or issued for another audience or cloud.${emu ? '' : ` Request it for the scope ${input.baseUrl}/.default.`}`,
     );
     if (emu && demoToken(true)) out.push(`The emulator accepts ${demoToken(true)} (“Use demo values”).`);

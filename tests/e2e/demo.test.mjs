@@ -259,7 +259,10 @@ test('a bad token: the 401 laid out field by field, with a hint', async () => {
   assert.match(await fieldText('clientRequestId'), GUID);
   assert.match(await fieldText('date'), /^\d{4}-\d\d-\d\dT/);
   assert.match(await fieldText('innerErrors'), /request-id/);
-  assert.match(await page.textContent('.hints'), /did not accept the token/);
+  // The package's hint, as a field and first in the list, then the emulator's advice.
+  assert.match(await fieldText('hint'), /not issued for Microsoft Graph/);
+  assert.match(await text('.hints li[data-hint="package"]'), /^From graph-sync-job: The token was not issued for Microsoft Graph/);
+  assert.match(await text('.hints'), /The emulator accepts demo-token-readwrite/);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'result');
   assert.equal(await jobState(SF, PAUSED), 'Paused');
   console.log(`# ${await shot('2-bad-token-401')}`);
@@ -271,6 +274,7 @@ test('the appId instead of the object id: 404 with the appId hint and a fix', as
   await startAndWait();
   assert.equal(await fieldText('status'), '404');
   assert.equal(await fieldText('code'), 'Request_ResourceNotFound');
+  assert.match(await fieldText('hint'), /servicePrincipalId must be the service principal's object id/);
   assert.match(await page.textContent('.hints'), new RegExp(`${SF_APP_ID} is the appId of Salesforce.*${SF}`));
   await page.click('.hints button');
   assert.equal(await page.inputValue('#sp'), SF);
@@ -292,7 +296,8 @@ test('keyboard only, read-only token: 403 Authorization_RequestDenied with the p
   assert.equal(await page.inputValue('#token'), 'demo-token-readonly');
   assert.equal(await fieldText('status'), '403');
   assert.equal(await fieldText('code'), 'Authorization_RequestDenied');
-  assert.match(await page.textContent('.hints'), /Synchronization\.ReadWrite\.All/);
+  assert.match(await fieldText('hint'), /^The token lacks permission/);
+  assert.match(await page.textContent('.hints'), /demo-token-readonly only has Synchronization\.Read\.All/);
   assert.match(await stateLine(), /Before: NotRun → After: NotRun/);
   assert.equal(await jobState(SN, NOT_RUN), 'NotRun');
   console.log(`# ${await shot('4-readonly-403')}`);
@@ -378,10 +383,22 @@ test('Escape cancels too, and the package adds no request after the abort', asyn
   assert.equal(starts.length, 1);
 });
 
+test('a token the package refuses before sending: kind invalidArgument, no request at all', async () => {
+  await fill({ token: 'short', sp: SF, job: PAUSED });
+  await control('DELETE', '/requests');
+  await clickAndWait('#start');
+  assert.equal(await fieldText('kind'), 'invalidArgument');
+  assert.equal(await fieldText('argument'), 'token');
+  assert.equal(await fieldText('attempts'), '0');
+  assert.match(await text('.hints'), /Nothing was sent: the package refused token/);
+  assert.match(await stateLine(), /Before: could not read \(invalidArgument\) → After: not read \(as before: invalidArgument\)/);
+  assert.deepEqual(await received(PAUSED), []);
+});
+
 test('phone width (390 px): no horizontal scrolling, result readable', async () => {
   expected = [{ what: 'console', re: /status of 401/, count: 2 }];
   await page.setViewportSize({ width: 390, height: 844 });
-  await fill({ token: 'expired-token', sp: SF, job: PAUSED });
+  await fill({ token: 'expired-token-0123456789', sp: SF, job: PAUSED });
   await startAndWait();
   assert.equal(await fieldText('status'), '401');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
