@@ -666,10 +666,12 @@ async function runMany(name, c, fn, token, input, options, values, json, progres
   progress.clear();
   state.onInterrupt = null;
   const summary = { total: results.length, ok: 0, skipped: 0, failed: 0 };
+  // A skipped item is neither done nor failed (the library gives it ok: false, no error).
+  const failed = (r) => !r.skipped && !r.ok;
   for (const r of results) {
-    if (!r.ok) summary.failed++;
-    else if (r.skipped) summary.skipped++;
-    else summary.ok++;
+    if (r.skipped) summary.skipped++;
+    else if (r.ok) summary.ok++;
+    else summary.failed++;
   }
   if (json) {
     const plain = results.map((r) => (r.error && typeof r.error.toJSON === 'function' ? { ...r, error: r.error.toJSON() } : r));
@@ -677,7 +679,7 @@ async function runMany(name, c, fn, token, input, options, values, json, progres
   } else {
     const rows = [];
     for (const r of results) {
-      if (!r.ok) rows.push([so.red('failed'), r.servicePrincipalId, r.jobId, r.error ? describeError(r.error) : `status ${r.status}`]);
+      if (failed(r)) rows.push([so.red('failed'), r.servicePrincipalId, r.jobId, r.error ? describeError(r.error) : `status ${r.status}`]);
       else if (!isQuiet(values)) {
         rows.push(r.skipped ? [so.yellow('skipped'), r.servicePrincipalId, r.jobId, `status ${r.jobStatus ?? '?'}`]
           : [so.green(c.verb), r.servicePrincipalId, r.jobId, r.requestId ? `request-id ${r.requestId}` : '']);

@@ -433,6 +433,7 @@ describe('start-many, pause-many, restart-many', () => {
     assertExit(r, 3);
     const doc = r.json();
     assert.deepEqual(doc.summary, { total: 4, ok: 2, skipped: 1, failed: 1 });
+    assert.match(r.stderr, /4\/4 done: 2 ok, 1 skipped, 1 failed/);
     assert.deepEqual(doc.results.map((x) => x.jobId), [a.job, b.job, c.job, `${c.job}x`]);
     assert.equal(doc.results[1].skipped, true);
     assert.equal(doc.results[3].error.name, 'GraphError');
@@ -508,29 +509,35 @@ describe('start-many, pause-many, restart-many', () => {
   });
 
   test('Ctrl-C during start-many: exit 130, counts printed, no request after the abort', { skip: many }, async () => {
+    // 41 jobs, one $batch (at most 20 each) in flight at a time; the emulator holds each $batch 2 s,
+    // so Ctrl-C comes while the first is in flight and the other two must never be sent.
     const jobs = [];
-    for (let i = 0; i < 8; i++) jobs.push(await freshJob('Paused'));
-    const tag = jobs.map((j) => j.sp);
-    // Every start is held 2 s by the emulator, so the first two are in flight when Ctrl-C comes.
-    for (const j of jobs) await control('POST', '/faults', { match: { pathContains: j.job }, fault: { kind: 'delay', ms: 2000 } });
-    const run = spawnCli(['start-many', '--file', writeInput('sigint.csv', csv(jobs)), '--concurrency', '2', '--base-url', emulator, '--json']);
-    const seen = async () => (await Promise.all(jobs.map((j) => requests(j.job)))).flat();
-    await until(async () => (await seen()).length >= 2, 15_000, 'two starts in flight');
-    await sleep(300);
-    const at = Date.now();
-    run.child.kill('SIGINT');
-    const r = await run.done;
-    assertExit(r, 130);
-    const doc = r.json();
-    assert.equal(doc.interrupted, true);
-    assert.equal(doc.error.kind, 'aborted');
-    assert.equal(doc.summary.total, 8);
-    assert.match(r.stderr, /interrupted; \d+\/8 done: .*the rest was not started/);
-    await sleep(2500);
-    const all = await seen();
-    assert.ok(all.every((x) => x.receivedAt <= at), `requests after the abort: ${JSON.stringify(all.filter((x) => x.receivedAt > at))}`);
-    assert.ok(all.length < 8, `${all.length} of 8 sent`);
-    assert.ok(tag.length === 8);
+    for (let i = 0; i < 41; i++) jobs.push(await freshJob('Paused'));
+    const { id } = await control('POST', '/faults', { match: { method: 'POST', pathContains: '/$batch' }, count: 3, fault: { kind: 'delay', ms: 2000 } });
+    try {
+      const run = spawnCli(['start-many', '--file', writeInput('sigint.csv', csv(jobs)), '--concurrency', '1', '--base-url', emulator, '--json']);
+      const seen = async () => (await requests('/$batch')).filter((r) => jobs.some((j) => r.body.includes(j.job)));
+      await until(async () => (await seen()).length >= 1, 15_000, 'the first $batch in flight');
+      await sleep(300);
+      const at = Date.now();
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      assertExit(r, 130);
+      const doc = r.json();
+      assert.equal(doc.interrupted, true);
+      assert.equal(doc.error.kind, 'aborted');
+      assert.equal(doc.summary.total, 41);
+      assert.ok(doc.summary.done < 41);
+      assert.match(r.stderr, /interrupted; \d+\/41 done: .*the rest was not started/);
+      await sleep(2500);
+      const all = await seen();
+      assert.ok(all.every((x) => x.receivedAt <= at), `requests after the abort: ${all.filter((x) => x.receivedAt > at).map((x) => x.seq)}`);
+      assert.equal(all.length, 1, 'only the first $batch was sent');
+      const started = jobs.filter((j) => all.some((x) => x.body.includes(`${j.job}/start`)));
+      assert.ok(started.length <= 20);
+    } finally {
+      await fetch(`${emulator}/_emulator/faults/${id}`, { method: 'DELETE' });
+    }
   });
 });
 

@@ -109,9 +109,12 @@ export async function readJob(sp, job) {
   return r.json();
 }
 
-/** Requests the emulator recorded whose target contains `part`, each { seq, method, target, receivedAt }. */
+/**
+ * Requests the emulator recorded whose target or body contains `part` (bulk calls go through
+ * $batch, where the job's URL is in the body), each { seq, method, target, body, receivedAt }.
+ */
 export async function requests(part) {
-  return (await control('GET', `/requests?pathContains=${encodeURIComponent(part)}`)).requests;
+  return (await control('GET', '/requests')).requests.filter((r) => r.target.includes(part) || (r.body ?? '').includes(part));
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
