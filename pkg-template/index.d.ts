@@ -153,8 +153,12 @@ export type InitInput =
   | Request
   | Response
   | PromiseLike<Response>
-  | BufferSource
-  | WebAssembly.Module;
+  | ArrayBuffer
+  | ArrayBufferView
+  | CompiledWasmModule;
+
+/** WebAssembly.Module, where the program's types declare it (the DOM lib does; @types/node 20 does not). */
+export type CompiledWasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
 
 /**
  * Loads the WebAssembly now; without this, the first call loads it. With `input`, from there

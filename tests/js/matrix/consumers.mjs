@@ -357,3 +357,20 @@ test('TypeScript: a default import is a type error (it would be undefined at run
   const failed = await sh('node', [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(() => null, (e) => e.stdout);
   assert.match(failed ?? 'compiled', /has no default export/);
 });
+
+test('TypeScript for Node without the DOM lib (@types/node 20): the declarations, init included, compile', async () => {
+  const dir = join(app, 'ts-node');
+  mkdirSync(join(dir, 'node_modules/@types'), { recursive: true });
+  cpSync(join(tools, '@types/node'), join(dir, 'node_modules/@types/node'), { recursive: true });
+  cpSync(join(tools, 'undici-types'), join(dir, 'node_modules/undici-types'), { recursive: true });
+  writeFileSync(join(dir, 'use.mts'), [
+    "import { init, startSynchronizationJob, GraphError } from 'graph-sync-job';",
+    "await init(new Uint8Array(8));",
+    "try { await startSynchronizationJob(async () => 't', 'sp', 'job', { signal: AbortSignal.timeout(1000) }); }",
+    'catch (e) { if (e instanceof GraphError) console.log(e.kind, e.date, e.cause); }',
+  ].join('\n'));
+  writeFileSync(join(dir, 'use.cts'), "import gsj = require('graph-sync-job');\nvoid gsj.init().then(() => gsj.startSynchronizationJob('t', 'sp', 'job'));\n");
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022'], types: ['node'], skipLibCheck: false }, files: ['use.mts', 'use.cts'] }));
+  const tsc = requireRoot.resolve('typescript/bin/tsc');
+  await sh('node', [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch((e) => assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`));
+});
