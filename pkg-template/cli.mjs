@@ -260,25 +260,33 @@ function exitCodeOf(e, interrupted) {
   return EXIT.failure;
 }
 
+/** The library's option paths (options.timeoutMs) read as the flags people typed (--timeout). */
+function asFlags(text) {
+  for (const key of Object.keys(FLAG_OF).filter((k) => k.startsWith('options.')).sort((a, b) => b.length - a.length)) {
+    text = text.split(key).join(FLAG_OF[key]);
+  }
+  return text;
+}
+
 function describeError(e) {
   if (!(e instanceof GraphError)) return `internal error: ${e && e.stack ? e.stack : String(e)}`;
   const parts = [];
   if (e.kind === 'http') parts.push(`${e.status} ${e.code}: ${e.message}`);
   else if (e.kind === 'invalidArgument') {
     const flag = flagOf(e.argument);
-    if (!flag || e.message.includes(flag)) parts.push(e.message);
-    else if (e.argument.startsWith('options.') && e.message.includes(e.argument)) parts.push(e.message.split(e.argument).join(flag));
-    else parts.push(`${flag}: ${e.message}`);
-  } else parts.push(e.message);
+    const message = asFlags(e.message);
+    parts.push(!flag || message.includes(flag) ? message : `${flag}: ${message}`);
+  } else parts.push(asFlags(e.message));
+  if (e.cause && (e.kind === 'token' || e.kind === 'network') && e.cause.message && !e.message.includes(e.cause.message)) {
+    parts.push(`(cause: ${e.cause.message})`);
+  }
   const ids = [];
   if (e.requestId) ids.push(`request-id ${e.requestId}`);
   if (e.clientRequestId && e.kind !== 'invalidArgument') ids.push(`client-request-id ${e.clientRequestId}`);
   if (e.date && e.kind === 'http') ids.push(`date ${e.date}`);
-  if (e.attempts > 1) ids.push(`${e.attempts} attempts`);
+  if (e.attempts > 1 && (e.kind === 'http' || e.kind === 'network')) ids.push(`${e.attempts} attempts`);
   if (ids.length) parts.push(`(${ids.join(', ')})`);
-  if (e.cause && (e.kind === 'token' || e.kind === 'network') && e.cause.message && !e.message.includes(e.cause.message)) {
-    parts.push(`: ${e.cause.message}`);
-  }
+  if (typeof e.hint === 'string' && e.hint) parts.push(`\n  hint: ${asFlags(e.hint)}`);
   return parts.join(' ');
 }
 
@@ -602,21 +610,21 @@ async function run(name, values, positionals, json) {
   if (name !== 'restart') delete actionOptions.resetScope;
   const result = (await fn(token, sp, job, actionOptions)) ?? {};
   state.onInterrupt = null;
-  let waited;
-  if (name === 'start' && values.wait && !result.skipped) {
-    const { ifStatus, ...rest } = options;
-    waited = await waitFor(need('waitForSynchronizationJob'), token, sp, job, { ...rest, ...waitOptions, ...remaining() }, progress);
-  }
-  if (json) out(JSON.stringify(values.wait ? { result, job: waited ?? null } : result, null, 2) + '\n');
-  else if (!quiet) {
+  if (!json && !quiet) {
     if (result.skipped) {
       out(`${so.yellow('skipped')}: ${job} is ${result.jobStatus ?? 'in another status'}, not ${options.ifStatus.join(' or ')}; nothing sent\n`);
     } else {
       const ids = result.requestId ? ` (request-id ${result.requestId})` : '';
       out(`${so.green(c.verb)} ${job} on service principal ${sp}${ids}\n`);
-      if (waited) out(`${so.green('done')}: ${jobLine(waited)}\n`);
     }
   }
+  let waited;
+  if (name === 'start' && values.wait && !result.skipped) {
+    const { ifStatus, ...rest } = options;
+    waited = await waitFor(need('waitForSynchronizationJob'), token, sp, job, { ...rest, ...waitOptions, ...remaining() }, progress);
+    if (!json && !quiet) out(`${so.green('done')}: ${jobLine(waited)}\n`);
+  }
+  if (json) out(JSON.stringify(values.wait ? { result, job: waited ?? null } : result, null, 2) + '\n');
   return EXIT.ok;
 }
 
