@@ -278,6 +278,7 @@ function setRunning(kind, controller) {
   els.cancel.disabled = kind !== 'single';
   els.bulkCancel.disabled = kind !== 'bulk';
   els.waitCancel.disabled = kind !== 'wait';
+  els.waitCancel.hidden = kind !== 'wait';
   form.setAttribute('aria-busy', String(kind === 'single'));
   els.bulk.setAttribute('aria-busy', String(kind === 'bulk'));
   els.wait.setAttribute('aria-busy', String(kind === 'wait'));
@@ -458,6 +459,9 @@ function progressText(p) {
   return pct === null ? null : `${pct}% (${p.completedUnits ?? 0} of ${p.totalUnits}${p.units ? ` ${p.units}` : ''})`;
 }
 
+// A run under way has a start time and no state yet.
+const runState = (run) => run?.state ?? (run?.timeBegan && !run.timeEnded ? 'running' : null);
+
 function counts(run) {
   if (!run) return null;
   const parts = [
@@ -478,7 +482,7 @@ function jobView(job, title) {
   const dl = h('dl', { class: 'fields job-fields' });
   field(dl, 'status code', badge(s.code), { key: 'job.code' });
   field(dl, 'progress', progressText(p), { key: 'job.progress' });
-  field(dl, 'last run', run?.state, { key: 'job.lastState' });
+  field(dl, 'last run', runState(run), { key: 'job.lastState' });
   field(dl, 'began', when(run?.timeBegan), { key: 'job.began' });
   field(dl, 'ended', when(run?.timeEnded), { key: 'job.ended' });
   field(dl, 'counts', counts(run), { key: 'job.counts' });
@@ -709,7 +713,7 @@ function renderWaitJob(job, polls) {
   const dl = h('dl', { class: 'fields' });
   field(dl, 'status code', badge(s.code), { key: 'wait.code' });
   field(dl, 'progress', progressText(p), { key: 'wait.progress' });
-  field(dl, 'last run', run?.state, { key: 'wait.lastState' });
+  field(dl, 'last run', runState(run), { key: 'wait.lastState' });
   field(dl, 'began', when(run?.timeBegan), { key: 'wait.began' });
   field(dl, 'ended', when(run?.timeEnded), { key: 'wait.ended' });
   field(dl, 'counts', counts(run), { key: 'wait.counts' });
@@ -748,10 +752,11 @@ async function runWait(input) {
         renderWaitJob(j, polls);
         // Announce changes of state, not every read.
         const p = lastProgress(j);
-        const said = `${j?.status?.code ?? 'unknown'}, ${Math.floor((percent(p) ?? 0) / 25) * 25}% or more done`;
+        const pct = percent(p) ?? 0;
+        const said = `${j?.status?.code ?? 'unknown'} ${Math.floor(pct / 25)}`;
         if (said !== lastSaid) {
           lastSaid = said;
-          els.waitLive.textContent = `The job is ${said}.`;
+          els.waitLive.textContent = `The job is ${j?.status?.code ?? 'unknown'}: ${pct}% done.`;
         }
       },
     });
@@ -772,8 +777,7 @@ async function runWait(input) {
     const run = job?.status?.lastExecution;
     els.wait.className = 'result wait result-ok';
     $('wait-title').textContent = `Cycle ended: ${run?.state ?? job?.status?.code ?? 'done'}`;
-    out.push(h('p', { class: 'lead', text: `The cycle ended${run?.state ? ` (${run.state})` : ''}; the job is ${job?.status?.code ?? 'unknown'}. ${plural(polls, 'read')}.` }));
-    els.waitLive.textContent = `Cycle ended: ${run?.state ?? 'done'}. The job is ${job?.status?.code ?? 'unknown'}.`;
+    els.waitLive.textContent = `Cycle ended: ${run?.state ?? 'done'}. The job is ${job?.status?.code ?? 'unknown'}; ${plural(polls, 'read')}.`;
   } else if (error instanceof GraphError && error.kind === 'jobFailed') {
     const q = error.job?.status?.quarantine;
     els.wait.className = 'result wait result-error';
@@ -784,11 +788,10 @@ async function runWait(input) {
       q ? 'Fix the cause (for TooManyDeletes: review the pending deletions or raise the threshold), then restart the job with the QuarantineState reset scope.'
         : 'Look at the provisioning logs for the failed run, fix the cause, then start the job again.',
     ], 'What to check'));
-    els.waitLive.textContent = `${$('wait-title').textContent}. ${error.message}`;
+    els.waitLive.textContent = `${$('wait-title').textContent}.`;
   } else if (error instanceof GraphError && error.kind === 'aborted') {
     $('wait-title').textContent = 'Stopped waiting';
-    out.push(h('p', { class: 'lead', text: 'You cancelled the wait. The job itself goes on: Read state shows where it is.' }));
-    els.waitLive.textContent = 'Stopped waiting. The job itself goes on.';
+    els.waitLive.textContent = 'You cancelled the wait. The job itself goes on: Read state shows where it is.';
   } else {
     els.wait.className = 'result wait result-error';
     $('wait-title').textContent = `Waiting failed: ${describeError(error)}`;

@@ -229,6 +229,7 @@ test('a paused job turns Active: the ActionResult, the job read after; focus mov
   // The job read after the start (getSynchronizationJob): a cycle under way, its run open.
   assert.equal(await fieldText('job.code'), 'Active');
   assert.match(await fieldText('job.began'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.equal(await fieldText('job.lastState'), 'running');
   assert.match(await fieldText('job.progress'), /^\d+% \(\d+ of \d+ entries\)$/);
   assert.equal(await fieldText('job.quarantineReason'), '—none');
   // The id shown is the one the emulator answered the start with.
@@ -592,9 +593,18 @@ test('Wait for the cycle: progress moves live until the cycle succeeds', async (
   await control('POST', '/cycles', { durationMs: 3000, outcome: 'succeeded' });
   await page.click('#use-demo');
   await page.click(`.seed-job[data-job="${NOT_RUN}"]`);
+  await page.setViewportSize({ width: 1280, height: 900 }); // the docs screenshot, mid-cycle
   await startThenWait();
-  await page.waitForFunction(() => /[1-9]\d*%/.test(document.querySelector('#wait-percent').textContent));
+  await page.waitForFunction(() => Number.parseInt(document.querySelector('#wait-percent').textContent, 10) >= 30);
   assert.equal(await page.isEnabled('#wait-cancel'), true);
+  assert.match(await page.textContent('#wait-live'), /^The job is Active: \d+% done\.$/);
+  const wide = await shot('13-wait-running-1280');
+  console.log(`# ${wide}`);
+  if (process.env.DEMO_UPDATE_DOCS) {
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    copyFileSync(wide, join(root, 'docs', 'demo.png'));
+    console.log(`# updated ${join(root, 'docs', 'demo.png')}`);
+  }
   await waitDone();
   assert.equal(await page.textContent('#wait-title'), 'Cycle ended: Succeeded');
   assert.equal(await fieldText('wait.code', '#wait'), 'Active');
@@ -608,7 +618,8 @@ test('Wait for the cycle: progress moves live until the cycle succeeds', async (
   const gets = (await received(NOT_RUN, 'GET')).map((r) => r.receivedAt);
   const polls = gets.slice(-Math.max(2, Number(await fieldText('wait.polls', '#wait'))));
   for (let i = 1; i < polls.length; i++) assert.ok(polls[i] - polls[i - 1] >= 900, `reads ${polls[i] - polls[i - 1]} ms apart`);
-  assert.match(await page.textContent('#wait-live'), /Cycle ended: Succeeded/);
+  assert.match(await page.textContent('#wait-live'), /Cycle ended: Succeeded\. The job is Active/);
+  assert.equal(await page.isHidden('#wait-cancel'), true);
   console.log(`# ${await shot('13-wait-succeeded')}`);
 });
 
@@ -619,20 +630,14 @@ test('Wait for the cycle: a cycle that ends in quarantine rejects with jobFailed
   await waitDone();
   assert.equal(await page.textContent('#wait-title'), 'Quarantined: TooManyDeletes');
   assert.match(await page.getAttribute('#wait', 'class'), /result-error/);
-  assert.match(await text('#wait-outcome .lead'), /GraphError of kind jobFailed/);
+  assert.match(await text('#wait-outcome .lead'), /GraphError of kind jobFailed: .*quarantine/);
+  assert.equal(await page.textContent('#wait-live'), 'Quarantined: TooManyDeletes.');
   assert.equal(await fieldText('job.code', '#wait'), 'Quarantine');
   assert.equal(await fieldText('job.quarantineReason', '#wait'), 'TooManyDeletes');
   assert.equal(await fieldText('job.lastState', '#wait'), 'Failed');
   assert.match(await text('#wait-outcome .hints'), /restart the job with the QuarantineState reset scope/);
   assert.equal(await jobState(SF, PAUSED), 'Quarantine');
-  await page.setViewportSize({ width: 1280, height: 900 });
-  const wide = await shot('14-wait-quarantine-1280');
-  console.log(`# ${wide}`);
-  if (process.env.DEMO_UPDATE_DOCS) {
-    mkdirSync(join(root, 'docs'), { recursive: true });
-    copyFileSync(wide, join(root, 'docs', 'demo.png'));
-    console.log(`# updated ${join(root, 'docs', 'demo.png')}`);
-  }
+  console.log(`# ${await shot('14-wait-quarantine')}`);
 });
 
 test('Wait for the cycle: Cancel stops the reads, the job goes on', async () => {
@@ -645,6 +650,7 @@ test('Wait for the cycle: Cancel stops the reads, the job goes on', async () => 
   await page.keyboard.press('Enter');
   await waitDone();
   assert.equal(await page.textContent('#wait-title'), 'Stopped waiting');
+  assert.match(await page.textContent('#wait-live'), /You cancelled the wait/);
   const reads = (await received(PAUSED, 'GET')).length;
   await page.waitForTimeout(1500);
   assert.equal((await received(PAUSED, 'GET')).length, reads, 'reads went on after the cancel');
