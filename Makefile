@@ -53,7 +53,7 @@ test-wasm: test-wasm-node test-wasm-browser
 test-js: pkg emulator
 	scripts/with-emulator.sh node --test tests/js/
 
-# The consumer matrix (tests/js/matrix/consumers.mjs, about 35 s): the packed tarball built with no
+# The consumer matrix (tests/js/matrix/consumers.mjs, 20-45 s): the packed tarball built with no
 # setting by Rollup, esbuild, webpack, Parcel and Vite 5/7/8 (builds and dev servers) and run in
 # Chromium, in a service worker, under a CSP, in Node 18/20/22, Deno, Bun and an esbuild Node
 # bundle; publint --strict, attw, npm publish --dry-run. Its tools are installed once from

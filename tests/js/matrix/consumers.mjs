@@ -197,7 +197,7 @@ for (const mode of ['production', 'development']) {
     const webpack = requireTools('webpack');
     const dir = join(dist, `webpack-${mode}`);
     const stats = await new Promise((resolve, reject) =>
-      webpack({ mode, context: app, entry: './main.js', output: { path: dir, filename: 'main.js' }, devtool: false }, (e, s) => (e ? reject(e) : resolve(s))),
+      webpack({ mode, context: app, entry: './main.js', output: { path: dir, filename: 'main.js' } }, (e, s) => (e ? reject(e) : resolve(s))),
     );
     assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
     assert.ok(!stats.hasWarnings(), stats.toString('errors-warnings'));
@@ -208,8 +208,7 @@ for (const mode of ['production', 'development']) {
 
 test('Parcel 2: builds and runs', async () => {
   const dir = join(dist, 'parcel');
-  await sh(join(tools, '.bin/parcel'), ['build', 'index.html', '--dist-dir', dir, '--cache-dir', join(work, 'parcel-cache'),
-    '--no-source-maps', '--public-url', './', '--log-level', 'warn']);
+  await sh(join(tools, '.bin/parcel'), ['build', 'index.html', '--dist-dir', dir, '--cache-dir', join(work, 'parcel-cache'), '--log-level', 'warn']);
   await builtPage('Parcel 2', dir, { expectWasmFile: true });
 });
 
