@@ -2,7 +2,7 @@
 // project (and globally into a prefix), the binary spawned against the emulator for every command,
 // --json parsed, every exit code, CSV / JSON-lines / stdin input, malformed files, token sources,
 // Ctrl-C, and the token absent from every byte of output. Needs GRAPH_EMULATOR_URL (make test-cli).
-import { test, describe, before } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
@@ -16,8 +16,6 @@ const { globalBin } = install();
 const exported = exportsOfInstalled();
 const version = JSON.parse(readFileSync(join(app, 'node_modules/graph-sync-job/package.json'), 'utf8')).version;
 await registerTokens();
-const cyclesAvailable = await fetch(`${emulator}/_emulator/cycles`).then((r) => r.ok, () => false);
-const pagingAvailable = await fetch(`${emulator}/_emulator/paging`).then((r) => r.ok, () => false);
 
 /** Skip reason while one of the lead's exports has not landed (false once they all have). */
 function waitingFor(...names) {
@@ -33,7 +31,16 @@ function assertExit(r, code) {
   assert.equal(r.code, code, `exit ${r.code}, expected ${code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
 
+// The lead's API landed in stages; until an export is there its tests are skipped, and this fails.
+const USED = ['getSynchronizationJob', 'listSynchronizationJobs', 'startSynchronizationJob', 'pauseSynchronizationJob',
+  'restartSynchronizationJob', 'waitForSynchronizationJob', 'startSynchronizationJobs', 'pauseSynchronizationJobs',
+  'restartSynchronizationJobs', 'GraphError'];
+
 describe('installation and help', () => {
+  test('the package exports every function the command line uses', () => {
+    assert.deepEqual(USED.filter((n) => !exported.has(n)), []);
+  });
+
   test('the tarball declares the bin and ships cli.mjs; local, npx and global installs all run it', () => {
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules/graph-sync-job/package.json'), 'utf8'));
     assert.equal(pkg.bin['graph-sync-job'].replace(/^\.\//, ''), 'cli.mjs');
@@ -316,7 +323,7 @@ describe('status and list', () => {
     assert.equal(e.json().status, 404);
   });
 
-  test('list follows @odata.nextLink across pages', { skip: waitingFor('listSynchronizationJobs') || (!pagingAvailable && 'emulator without paging') }, async () => {
+  test('list follows @odata.nextLink across pages', { skip: waitingFor('listSynchronizationJobs') }, async () => {
     const { sp, job } = await freshJob('Paused');
     const ids = [job];
     for (let i = 0; i < 2; i++) {
@@ -376,7 +383,7 @@ describe('wait', () => {
     assert.equal(doc.job.status.code, 'Active');
   });
 
-  test('wait for a cycle to complete (emulator cycles)', { skip: waitingFor('waitForSynchronizationJob') || (!cyclesAvailable && 'waiting for emulator cycles') }, async () => {
+  test('wait for a cycle to complete (emulator cycles)', { skip: waitingFor('waitForSynchronizationJob') }, async () => {
     const { sp, job } = await freshJob('Paused', { cycle: { durationMs: 2500, outcome: 'succeeded' } });
     const r = await cli(['start', sp, job, '--base-url', emulator, '--wait', '--poll-interval', '1s']);
     assertExit(r, 0);
@@ -462,6 +469,9 @@ describe('start-many, pause-many, restart-many', () => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, '');
     for (const x of [a, b]) assert.equal((await readJob(x.sp, x.job)).status.code, 'Active');
+    const j = await cli(['restart-many', '--file', '-', '--reset', 'Watermark', '--base-url', emulator, '--json'], { input: jsonl([a]) });
+    assertExit(j, 0);
+    assert.deepEqual(j.json().summary, { total: 1, ok: 1, skipped: 0, failed: 0 });
   });
 
   test('a malformed file is a usage error naming the line, and nothing is sent', async () => {
@@ -621,12 +631,4 @@ describe('token sources and secrecy', () => {
       }
     }
   });
-});
-
-before(() => {
-  // Listed so a reader sees at a glance what this run could exercise.
-  const skipped = ['getSynchronizationJob', 'listSynchronizationJobs', 'pauseSynchronizationJob', 'restartSynchronizationJob',
-    'waitForSynchronizationJob', 'startSynchronizationJobs', 'pauseSynchronizationJobs', 'restartSynchronizationJobs'].filter((n) => !exported.has(n));
-  if (skipped.length) console.log(`# tests waiting for exports not in this build: ${skipped.join(', ')}`);
-  if (!cyclesAvailable) console.log('# emulator without cycles: the cycle-complete wait test is skipped');
 });
