@@ -10,7 +10,6 @@
 //   with the version from Cargo.toml, README.md, CHANGELOG.md, LICENSE and the CLI.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildSync, transformSync } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -72,15 +71,21 @@ buildSync({
 writeFileSync(join(out, 'node', 'package.json'), '{ "type": "commonjs" }\n');
 
 // The API: every export of the wasm-bindgen module except its loaders, plus GraphError and init.
+// Read from its text (not by importing it: the snippet may touch browser-only globals).
 const glueText = readFileSync(join(out, 'web', GLUE), 'utf8');
-const glueModule = await import(pathToFileURL(join(out, 'web', GLUE)).href);
-const api = Object.keys(glueModule)
-  .filter((name) => name !== 'default' && name !== 'initSync' && !name.startsWith('__'))
-  .sort()
-  .map((name) => {
-    const fn = glueText.match(new RegExp(`^export (?:async )?function ${name}\\(([^)]*)\\)`, 'm'));
-    return { name, params: fn ? fn[1].trim() : null };
-  });
+const exported = new Map(); // name -> parameter list, or null for classes, enums and other values
+for (const m of glueText.matchAll(/^export (?:async )?function (\w+)\(([^)]*)\)/gm)) exported.set(m[1], m[2].trim());
+for (const m of glueText.matchAll(/^export (?:class|const|let|var) (\w+)/gm)) exported.set(m[1], null);
+for (const m of glueText.matchAll(/^export \{([^}]*)\}/gm)) {
+  for (const part of m[1].split(',')) {
+    const name = part.trim().split(/\s+as\s+/).pop();
+    if (name && !exported.has(name)) exported.set(name, null);
+  }
+}
+const api = [...exported]
+  .filter(([name]) => name !== 'default' && name !== 'initSync' && !name.startsWith('__'))
+  .sort(([a], [b]) => (a < b ? -1 : 1))
+  .map(([name, params]) => ({ name, params }));
 const functions = api.filter((e) => e.params !== null);
 const others = api.filter((e) => e.params === null).map((e) => e.name); // classes, enums: as they are
 if (!functions.length) throw new Error('the wasm-bindgen module exports no function');
