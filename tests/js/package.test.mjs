@@ -54,8 +54,9 @@ before(() => {
 
 test('the tarball holds exactly the files users need', () => {
   const files = readdirSync(join(app, 'node_modules/graph-sync-job'), { recursive: true }).sort();
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'index.d.ts', 'browser.js', 'node.cjs', 'node.mjs',
-    'web/graph_sync_job_bg.wasm', 'node/graph_sync_job_bg.wasm']) {
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'index.d.ts', 'index.d.cts', 'inline.d.ts',
+    'browser.js', 'inline.js', 'node.cjs', 'node.mjs', 'web/graph_sync_job_bg.wasm', 'web/wasm-inline.js',
+    'node/graph_sync_job.cjs', 'node/graph_sync_job_bg.wasm']) {
     assert.ok(files.includes(f), `missing ${f}`);
   }
   assert.ok(!files.some((f) => f.endsWith('.rs') || f.includes('target')), files.join(' '));
