@@ -4,7 +4,7 @@
 SIZE_CARGO_ARGS=()
 if [ -d /usr/lib/rustlib/src/rust/library ] && [ "$(command -v rustc)" = /usr/bin/rustc ]; then
   export RUSTC_BOOTSTRAP=1
-  export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+  export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
   export CARGO_TARGET_DIR=target/pkg
   SIZE_CARGO_ARGS=(-Zbuild-std=std,panic_abort)
 fi

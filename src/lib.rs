@@ -22,3 +22,6 @@ mod robustness;
 
 #[cfg(target_arch = "wasm32")]
 mod js;
+
+#[cfg(target_arch = "wasm32")]
+pub use js::*;

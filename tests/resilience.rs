@@ -349,7 +349,7 @@ async fn expired_token_is_refreshed_once_on_401() {
     let (sp, job) = (guid(), job_id());
     job_in_state(&sp, &job, "Paused").await;
     let src = js(&format!(
-        "{{ n: 0, fn() {{ return this.n++ === 0 ? 'expired-token' : '{TOKEN}'; }} }}"
+        "{{ n: 0, fn() {{ return this.n++ === 0 ? 'expired-token-000000' : '{TOKEN}'; }} }}"
     ));
     let f = Function::from(get(&src, "fn")).bind0(&src);
     start(f, &sp, &job, options("{}"))
@@ -367,7 +367,7 @@ async fn expired_token_is_refreshed_once_on_401() {
         header(&reqs[1], "client-request-id")
     );
     // A string token is not refreshed: one request, 401.
-    let err = start_err("expired-token", &sp, &job, options("{}")).await;
+    let err = start_err("expired-token-000000", &sp, &job, options("{}")).await;
     assert_eq!(get_num(&err, "status"), Some(401.0));
     assert_eq!(get_num(&err, "attempts"), Some(1.0));
 }
@@ -375,7 +375,13 @@ async fn expired_token_is_refreshed_once_on_401() {
 #[wasm_bindgen_test]
 async fn a_second_401_is_not_refreshed_again() {
     let (sp, job) = (guid(), job_id());
-    let err = start_err(js("() => 'always-bad'"), &sp, &job, options("{}")).await;
+    let err = start_err(
+        js("() => 'always-bad-token-0000'"),
+        &sp,
+        &job,
+        options("{}"),
+    )
+    .await;
     assert_eq!(get_num(&err, "status"), Some(401.0));
     assert_eq!(get_num(&err, "attempts"), Some(2.0));
 }

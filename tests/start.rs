@@ -489,9 +489,10 @@ async fn start_synchronization_job_direct(
     j: JsValue,
     o: JsValue,
 ) -> JsValue {
-    let err = graph_sync_job::start_synchronization_job(t, s, j, o)
-        .await
-        .expect_err("should be refused");
+    let err =
+        wasm_bindgen_futures::JsFuture::from(graph_sync_job::start_synchronization_job(t, s, j, o))
+            .await
+            .expect_err("should be refused");
     assert_eq!(get_str(&err, "name").as_deref(), Some("GraphError"));
     err
 }

@@ -56,20 +56,30 @@ fn string(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument
 }
 
 /// Own enumerable properties of a plain object, as (name, value); `undefined` values left out.
-fn own(v: &JsValue, argument: &'static str) -> Result<Vec<(String, JsValue)>, InvalidArgument> {
-    let copy = platform::own_properties(v);
-    if let Some(problem) = copy.as_string() {
+/// Only own properties are read: a polluted `Object.prototype` changes nothing. A getter that
+/// throws is refused, named by `name_of`.
+fn own(
+    v: &JsValue,
+    argument: &'static str,
+    name_of: impl Fn(&str) -> &'static str,
+) -> Result<Vec<(String, JsValue)>, InvalidArgument> {
+    let keys = platform::own_keys(v);
+    if let Some(problem) = keys.as_string() {
         return Err(InvalidArgument::problem(argument, &problem));
     }
-    let arr: Array = copy.unchecked_into();
-    Ok(arr
-        .iter()
-        .filter_map(|pair| {
-            let pair: Array = pair.unchecked_into();
-            let value = pair.get(1);
-            (!value.is_undefined()).then(|| (pair.get(0).as_string().unwrap_or_default(), value))
-        })
-        .collect())
+    let mut out = Vec::new();
+    for key in Array::from(&keys).iter() {
+        let value = Reflect::get(v, &key).map_err(|_| {
+            InvalidArgument::problem(
+                name_of(&key.as_string().unwrap_or_default()),
+                "could not be read (its getter threw)",
+            )
+        })?;
+        if !value.is_undefined() {
+            out.push((key.as_string().unwrap_or_default(), value));
+        }
+    }
+    Ok(out)
 }
 
 fn check(opt: &Opt, v: JsValue) -> Result<JsValue, InvalidArgument> {
@@ -114,7 +124,9 @@ fn read_table(
     calls: Calls,
 ) -> Result<Vec<(&'static str, JsValue)>, InvalidArgument> {
     let mut out = Vec::new();
-    for (name, value) in own(v, prefix)? {
+    for (name, value) in own(v, prefix, |n| {
+        o::find(table, n, calls).map_or(prefix, |o| o.path)
+    })? {
         let opt =
             o::find(table, &name, calls).ok_or_else(|| o::unknown(table, prefix, &name, calls))?;
         out.push((opt.name, check(opt, value)?));
@@ -282,7 +294,7 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
                 ["jobs[", &crate::text::decimal(i as u64), "]: ", &e.message].concat(),
             )
         };
-        let props = own(&item, "item").map_err(at)?;
+        let props = own(&item, "item", |_| "item").map_err(at)?;
         let field = |name: &'static str| {
             let v = props
                 .iter()

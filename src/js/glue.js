@@ -50,16 +50,16 @@ export function reject(fields) {
   return Promise.reject(new GraphError(fields));
 }
 
-/** Own enumerable properties of a plain object as [name, value] pairs, or why it cannot be read. */
-export function ownProperties(v) {
+/** The own enumerable property names of a plain object, or why it is not one. */
+export function ownKeys(v) {
   if (v === undefined || v === null) return [];
   if (typeof v !== 'object' || Array.isArray(v)) return 'must be a plain object';
   try {
     const proto = Object.getPrototypeOf(v);
     if (proto !== null && Object.getPrototypeOf(proto) !== null) return 'must be a plain object';
-    return Object.keys(v).map((k) => [k, v[k]]);
+    return Object.keys(v);
   } catch {
-    return 'could not be read (a getter threw)';
+    return 'could not be read (a proxy trap threw)';
   }
 }
 
@@ -318,6 +318,8 @@ async function run(m, c) {
       let resp;
       try {
         resp = await fetch(a.url, init);
+        // A polyfill or stand-in may resolve to anything: only a response-like value is one.
+        if (!resp || typeof resp !== 'object' || typeof resp.status !== 'number') throw new TypeError('fetch did not give a Response');
       } catch (e) {
         slots[slot] = { cause: e };
         return () => m.noAnswer(slot, Date.now());

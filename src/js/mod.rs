@@ -5,3 +5,9 @@
 mod api;
 mod args;
 mod platform;
+
+pub use api::{
+    get_synchronization_job, list_synchronization_jobs, pause_synchronization_job,
+    pause_synchronization_jobs, restart_synchronization_job, restart_synchronization_jobs,
+    start_synchronization_job, start_synchronization_jobs, wait_for_synchronization_job,
+};

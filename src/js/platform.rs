@@ -13,10 +13,10 @@ extern "C" {
     /// A promise rejected with a `GraphError` made of these fields.
     pub fn reject(fields: &JsValue) -> Promise;
 
-    /// `[[name, value], ...]` of a plain object's own enumerable properties (`[]` for
-    /// undefined or null), or a string saying why it cannot be read. Never throws.
-    #[wasm_bindgen(js_name = ownProperties)]
-    pub fn own_properties(v: &JsValue) -> JsValue;
+    /// The own enumerable property names of a plain object (`[]` for undefined or null), or a
+    /// string saying why it is not one. Never throws.
+    #[wasm_bindgen(js_name = ownKeys)]
+    pub fn own_keys(v: &JsValue) -> JsValue;
 }
 
 /// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from `crypto.getRandomValues`

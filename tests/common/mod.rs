@@ -135,7 +135,14 @@ pub async fn start(
     job: &str,
     opts: JsValue,
 ) -> Result<(), JsValue> {
-    start_synchronization_job(token.into(), sp.into(), job.into(), opts).await
+    JsFuture::from(start_synchronization_job(
+        token.into(),
+        sp.into(),
+        job.into(),
+        opts,
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Starts and expects a GraphError; checks the invariants every GraphError keeps.
