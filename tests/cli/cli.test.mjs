@@ -327,7 +327,7 @@ describe('status and list', () => {
     const { sp, job } = await freshJob('Paused');
     const ids = [job];
     for (let i = 0; i < 2; i++) {
-      const other = `${job.slice(0, -1)}${i}`;
+      const other = `${job}${i}`;
       await control('PUT', `/servicePrincipals/${sp}/jobs/${other}`, { code: 'Active' });
       ids.push(other);
     }
