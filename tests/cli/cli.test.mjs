@@ -85,6 +85,27 @@ describe('installation and help', () => {
   });
 });
 
+describe('Node 18', () => {
+  // The consumer matrix (make test-matrix) installs Node 18 from npm; without it this is skipped.
+  const node18 = join(root, 'tests/js/matrix/node_modules/node18/bin');
+  test('the binary runs on Node 18 (util.parseArgs, AbortController, child_process)', { skip: !existsSync(join(node18, 'node')) && 'no Node 18 (make test-matrix installs it)' }, async () => {
+    const env = { PATH: `${node18}:${process.env.PATH}` };
+    const v = await cli(['--version'], { env });
+    assertExit(v, 0);
+    const { sp, job } = await freshJob('Paused');
+    const r = await cli(['start', sp, job, '--base-url', emulator, '--token-command', `echo ${TOKEN}`, '--json'], { env, token: null });
+    assertExit(r, 0);
+    const a = await freshJob('Paused');
+    const m = await cli(['start-many', '--file', '-', '--base-url', emulator, '--json'], { env, input: `servicePrincipalId,jobId\n${a.sp},${a.job}\n` });
+    assertExit(m, 0);
+    assert.equal(m.json().summary.ok, 1);
+    const bad = await cli(['start', sp, job, '--bogus'], { env });
+    assertExit(bad, 2);
+    const probe = await cli(['-e', 'console.log(process.version)'], { env, file: join(node18, 'node') });
+    assert.match(probe.stdout, /^v18\./);
+  });
+});
+
 describe('usage errors: exit 2, nothing sent', () => {
   test('an unknown command or option', async () => {
     const a = await cli(['strat', 'x', 'y']);

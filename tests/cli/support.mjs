@@ -57,7 +57,9 @@ export const transcript = [];
  * Returns { child, done } where done resolves to { code, signal, stdout, stderr, json() }.
  */
 export function spawnCli(args, { token = TOKEN, input, env = {}, file = bin, cwd = app } = {}) {
-  const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  // CLI_NODE_DIR: a directory holding another `node` (e.g. Node 18) to run the binary with.
+  const path = process.env.CLI_NODE_DIR ? `${process.env.CLI_NODE_DIR}:${process.env.PATH}` : process.env.PATH;
+  const childEnv = { PATH: path, HOME: process.env.HOME, ...env };
   if (token !== null) childEnv.GRAPH_TOKEN = token;
   const child = spawn(file, args, { cwd, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
