@@ -455,7 +455,7 @@ function parseJobs({ name, text }) {
 // ---------------------------------------------------------------------------------------------
 // Job text for people
 
-/** A lastExecution's state; Graph leaves it null while the cycle runs. */
+/** A lastExecution's state, which is null while its cycle still runs (timeBegan set, timeEnded not). */
 const executionState = (last) => last.state ?? (last.timeBegan && !last.timeEnded ? 'running' : 'unknown');
 
 function jobLine(j) {
