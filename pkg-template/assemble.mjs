@@ -36,6 +36,7 @@ const snippetDirs = readdirSync(join(out, 'web', 'snippets'));
 if (snippetDirs.length !== 1) throw new Error(`expected one snippets folder, found ${snippetDirs}`);
 const SNIPPET = `snippets/${snippetDirs[0]}/src/js/glue.js`;
 
+
 // The wasm as base64, decoded on demand (Uint8Array.fromBase64 where the platform has it).
 const b64 = readFileSync(join(out, 'web', WASM)).toString('base64');
 writeFileSync(
@@ -149,4 +150,11 @@ writeFileSync(join(out, 'README.md'), readFileSync(join(tpl, 'README.md'), 'utf8
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
 cpSync(join(root, 'CHANGELOG.md'), join(out, 'CHANGELOG.md'));
 cpSync(join(tpl, 'cli.mjs'), join(out, 'cli.mjs')); // the graph-sync-job command (package.json "bin")
+// Last (the steps above read the generated text): what browsers download ships with whitespace and syntax minified; names are kept, so stack
+// frames and GraphError read the same (README "Size").
+for (const file of [join(out, 'web', GLUE), join(out, 'web', SNIPPET)]) {
+  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'esm', minifyWhitespace: true, minifySyntax: true, keepNames: true });
+  writeFileSync(file, code);
+}
+
 console.log(`pkg/ assembled: graph-sync-job@${version} (${functions.map((f) => f.name).join(', ')})`);

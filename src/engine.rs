@@ -24,8 +24,26 @@ pub const MAX_PAGES: u32 = 100;
 /// Most sub-requests in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
 
-/// The platform's `Date.parse` for HTTP dates (a function pointer keeps the engine free of JS).
-pub type ParseDate = fn(&str) -> Option<f64>;
+/// The platform's date parsing and formatting (`Date.parse`, `toISOString`): function pointers
+/// keep the engine free of JS. `parse` reads HTTP dates and ISO-8601 with a zone.
+#[derive(Clone, Copy)]
+pub struct Dates {
+    pub parse: fn(&str) -> Option<f64>,
+    pub format: fn(f64) -> Option<String>,
+}
+
+impl Dates {
+    /// Rust's own ISO-8601 reading and writing, for native tests and examples (no HTTP dates).
+    pub const RUST: Dates = Dates {
+        parse: time::parse_iso_ms,
+        format: time::iso_from_epoch_ms,
+    };
+
+    /// An ISO-8601 date-time; one without a zone is read as UTC, as Graph means it.
+    pub fn iso_ms(&self, value: &str) -> Option<f64> {
+        (self.parse)(&time::as_utc(value))
+    }
+}
 
 /// What a successful answer's body is read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -312,13 +330,14 @@ pub enum PollVerdict {
     Failed(String, String),
 }
 
-fn ms_of(s: &Option<String>) -> Option<f64> {
-    s.as_deref().and_then(time::parse_iso_ms)
+fn ms_of(dates: &Dates, s: &Option<String>) -> Option<f64> {
+    s.as_deref().and_then(|s| dates.iso_ms(s))
 }
 
 impl Wait {
     /// Judges one poll, by Graph's own timestamps against the first poll (never the local clock).
-    pub fn judge(&mut self, job: &JobView) -> PollVerdict {
+    pub fn judge(&mut self, job: &JobView, dates: &Dates) -> PollVerdict {
+        let ms_of = |s: &Option<String>| ms_of(dates, s);
         let empty = StatusView::default();
         let status = job.status.as_ref().unwrap_or(&empty);
         let code = status.code.as_deref().unwrap_or("");
@@ -516,7 +535,7 @@ pub struct Machine {
     /// Whether the token source can give a fresh token (a function or credential).
     refreshable: bool,
     client_request_id: String,
-    parse_date: ParseDate,
+    dates: Dates,
     rng: u64,
 
     deadline: f64,
@@ -535,7 +554,7 @@ pub struct Config {
     pub timeout_ms: f64,
     pub refreshable: bool,
     pub client_request_id: String,
-    pub parse_date: ParseDate,
+    pub dates: Dates,
     /// Seeds the backoff jitter.
     pub seed: u64,
 }
@@ -553,7 +572,7 @@ impl Machine {
             timeout_ms: c.timeout_ms,
             refreshable: c.refreshable,
             client_request_id: c.client_request_id,
-            parse_date: c.parse_date,
+            dates: c.dates,
             rng: c.seed | 1,
             deadline: 0.0,
             attempts: 0,
@@ -800,7 +819,7 @@ impl Machine {
         let mut d = ErrorData::without_response(kind, message);
         d.attempts = self.attempts;
         d.client_request_id = Some(self.client_request_id.clone());
-        d.date = time::iso_from_epoch_ms(now);
+        d.date = (self.dates.format)(now);
         d
     }
 
@@ -819,7 +838,7 @@ impl Machine {
                 body_head: a.body_head.as_deref(),
                 expected: expect,
             },
-            &self.parse_date,
+            &self.dates,
             now,
         );
         d.attempts = self.attempts;
@@ -827,7 +846,7 @@ impl Machine {
             d.client_request_id = Some(self.client_request_id.clone());
         }
         if d.date.is_none() {
-            d.date = time::iso_from_epoch_ms(now);
+            d.date = (self.dates.format)(now);
         }
         d
     }
@@ -935,7 +954,7 @@ impl Machine {
                 }
             }
             (Op::Wait(w), Body::Job(j)) => {
-                let verdict = w.judge(&j);
+                let verdict = w.judge(&j, &self.dates);
                 let interval = w.interval_ms;
                 self.actions.push(Action::Polled { slot });
                 match verdict {

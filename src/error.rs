@@ -2,9 +2,9 @@
 //! date, Retry-After, hint), built from typed views of the response. The body, the headers and
 //! Graph's inner errors and details stay in JS; the JS layer adds them to the `GraphError`.
 
+use crate::engine::Dates;
 use crate::retry_after;
 use crate::text::decimal;
-use crate::time;
 use crate::views::{GraphErrorView, HeaderView, InnerIds};
 
 /// Longest `body` kept on an error, in UTF-16 units (64 Ki); longer bodies are cut and
@@ -112,9 +112,9 @@ pub struct HttpResponse<'a> {
     pub expected: u16,
 }
 
-/// Builds the error for a response other than the operation's success. `parse_http_date` is the
-/// platform's `Date.parse`; `now_ms` the local clock, used when Retry-After is a date and the
-/// response has no `Date`.
+/// Builds the error for a response other than the operation's success. `dates` are the
+/// platform's `Date.parse` and `toISOString`; `now_ms` the local clock, used when Retry-After is a
+/// date and the response has no `Date`.
 ///
 /// ```
 /// use graph_sync_job::error::{from_response, ErrorKind, HttpResponse};
@@ -122,17 +122,13 @@ pub struct HttpResponse<'a> {
 /// let d = from_response(
 ///     &HttpResponse { status: 502, status_text: "", headers: &HeaderView::default(), error: None,
 ///                     inner: &[], body_head: Some(""), expected: 204 },
-///     &|_| None,
+///     &graph_sync_job::engine::Dates::RUST,
 ///     0.0,
 /// );
 /// assert_eq!((d.kind, d.status, d.code.as_str()), (ErrorKind::Http, 502, "unexpectedResponse"));
 /// assert_eq!(d.message, "Microsoft Graph answered HTTP 502 Bad Gateway with an empty body.");
 /// ```
-pub fn from_response(
-    resp: &HttpResponse<'_>,
-    parse_http_date: &dyn Fn(&str) -> Option<f64>,
-    now_ms: f64,
-) -> ErrorData {
+pub fn from_response(resp: &HttpResponse<'_>, dates: &Dates, now_ms: f64) -> ErrorData {
     let h = resp.headers;
     let mut d = ErrorData::without_response(ErrorKind::Http, String::new());
     d.status = resp.status;
@@ -143,15 +139,15 @@ pub fn from_response(
     let inner = |f: fn(&InnerIds) -> &Option<String>| resp.inner.iter().find_map(|i| f(i).clone());
     d.request_id = inner(|i| &i.request_id).or_else(|| h.request_id.clone());
     d.client_request_id = inner(|i| &i.client_request_id).or_else(|| h.client_request_id.clone());
-    let response_date_ms = h.date.as_deref().and_then(parse_http_date);
+    let response_date_ms = h.date.as_deref().and_then(dates.parse);
     d.date = inner(|i| &i.date)
-        .and_then(|s| time::parse_iso_ms(&s))
+        .and_then(|s| dates.iso_ms(&s))
         .or(response_date_ms)
-        .and_then(time::iso_from_epoch_ms);
+        .and_then(dates.format);
     d.retry_after_ms = h
         .retry_after
         .as_deref()
-        .and_then(|v| retry_after::parse(v, response_date_ms.unwrap_or(now_ms), parse_http_date));
+        .and_then(|v| retry_after::parse(v, response_date_ms.unwrap_or(now_ms), &dates.parse));
 
     let graph_code = graph.and_then(|e| e.code.clone());
     d.code = graph_code
@@ -339,10 +335,6 @@ mod tests {
     use super::*;
     use crate::views::{from_json, ErrorBody};
 
-    fn no_dates(_: &str) -> Option<f64> {
-        None
-    }
-
     /// The error for `status` with these headers and this body, as the JS layer would report it.
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> ErrorData {
         let mut h = serde_json::Map::new();
@@ -362,7 +354,7 @@ mod tests {
                 body_head: Some(body),
                 expected: 204,
             },
-            &no_dates,
+            &Dates::RUST,
             1_700_000_000_000.0,
         )
     }
@@ -516,10 +508,14 @@ mod tests {
 
     #[test]
     fn retry_after_and_dates_from_headers() {
-        let parse_date = |s: &str| {
+        fn parse_date(s: &str) -> Option<f64> {
             (s == "Thu, 01 Jan 2026 00:00:10 GMT")
                 .then_some(1_767_225_610_000.0)
                 .or((s == "Thu, 01 Jan 2026 00:00:00 GMT").then_some(1_767_225_600_000.0))
+        }
+        let dates = Dates {
+            parse: parse_date,
+            format: Dates::RUST.format,
         };
         let headers = HeaderView {
             date: Some("Thu, 01 Jan 2026 00:00:00 GMT".into()),
@@ -536,7 +532,7 @@ mod tests {
                 body_head: None,
                 expected: 204,
             },
-            &parse_date,
+            &dates,
             0.0,
         );
         assert_eq!(d.retry_after_ms, Some(10_000.0));

@@ -176,12 +176,6 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
     if token.trim().is_empty() {
         return Err(InvalidArgument::problem(argument, "is empty"));
     }
-    if token.len() < MIN_TOKEN_CHARS {
-        return Err(InvalidArgument::problem(
-            argument,
-            "is shorter than 16 characters, too short to be an access token",
-        ));
-    }
     if token.len() > MAX_TOKEN_BYTES {
         return Err(InvalidArgument::problem(
             argument,
@@ -208,6 +202,12 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
             ));
         }
         return Err(InvalidArgument::problem(argument, "contains spaces"));
+    }
+    if token.len() < MIN_TOKEN_CHARS {
+        return Err(InvalidArgument::problem(
+            argument,
+            "is shorter than 16 characters, too short to be an access token",
+        ));
     }
     Ok(())
 }

@@ -74,6 +74,28 @@ fn num(s: &str) -> Option<i64> {
     Some(s.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
 }
 
+/// An ISO-8601 date-time with a zone: one without is read as UTC, as Graph means it (the
+/// platform's `Date.parse` would read it as local time).
+///
+/// ```
+/// use graph_sync_job::time::as_utc;
+/// assert_eq!(as_utc("2025-02-13T10:17:05"), "2025-02-13T10:17:05Z");
+/// assert_eq!(as_utc("2025-02-13T10:17:05+02:00"), "2025-02-13T10:17:05+02:00");
+/// assert_eq!(as_utc("Thu, 01 Jan 2026 00:00:00 GMT"), "Thu, 01 Jan 2026 00:00:00 GMT");
+/// ```
+pub fn as_utc(value: &str) -> std::borrow::Cow<'_, str> {
+    let v = value.trim();
+    let clock = match v.split_once('T') {
+        Some((date, clock)) if date.len() == 10 && date.as_bytes()[4] == b'-' => clock,
+        _ => return v.into(),
+    };
+    if clock.ends_with(['Z', 'z']) || clock.contains(['+', '-']) {
+        v.into()
+    } else {
+        [v, "Z"].concat().into()
+    }
+}
+
 /// Parses an ISO-8601 date-time (`YYYY-MM-DDTHH:MM:SS[.fff][Z|±hh:mm]`) to epoch milliseconds.
 /// A value without a zone is read as UTC, as Graph means it.
 ///

@@ -7,10 +7,6 @@ const BASE: &str = "https://graph.microsoft.com";
 const SP: &str = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";
 const JOB: &str = "AppTemplate.e4bbf44533ea4eabb17027f3a92e92aa";
 
-fn no_dates(_: &str) -> Option<f64> {
-    None
-}
-
 fn machine(op: Op, refreshable: bool, timeout_ms: f64) -> Machine {
     Machine::new(
         op,
@@ -23,7 +19,7 @@ fn machine(op: Op, refreshable: bool, timeout_ms: f64) -> Machine {
             timeout_ms,
             refreshable,
             client_request_id: "crid-1".into(),
-            parse_date: no_dates,
+            dates: Dates::RUST,
             seed: 7,
         },
     )

@@ -12,7 +12,7 @@ use crate::engine::{self, Answer, Body, Op, Read};
 use crate::error::ErrorData;
 use crate::input::{self, InvalidArgument};
 use crate::options::{self as o, Calls};
-use crate::views::{BatchView, ErrorBody, HeaderView, InnerIds, JobView, PageView};
+use crate::views::{self, BatchView, ErrorBody, HeaderView, JobView, Level, List, PageView};
 
 /// The engine, driven from `glue.js`.
 #[wasm_bindgen]
@@ -25,7 +25,8 @@ fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
-fn view<T: serde::de::DeserializeOwned + Default>(v: JsValue) -> T {
+/// A parsed value read through the one [`Level`] struct (typed, once; fields not named are never read).
+fn level(v: JsValue) -> Level {
     serde_wasm_bindgen::from_value(v).unwrap_or_default()
 }
 
@@ -73,20 +74,24 @@ impl Machine {
             return;
         };
         let parsed = !body.is_undefined();
-        let body = match r.read {
-            _ if status != r.expect => {
-                Body::Error(view::<ErrorBody>(body).error, view::<Vec<InnerIds>>(inner))
+        let (read, expect) = (r.read, r.expect);
+        let l = level(body);
+        let body = match read {
+            _ if status != expect => {
+                let inner: List = serde_wasm_bindgen::from_value(inner).unwrap_or_default();
+                Body::Error(ErrorBody::from(&l).error, views::inner_ids(&inner))
             }
             _ if !parsed => Body::None,
-            Read::Job => Body::Job(view::<JobView>(body)),
-            Read::Page => Body::Page(view::<PageView>(body)),
-            Read::Batch => Body::Batch(view::<BatchView>(body)),
+            Read::Job => Body::Job(JobView::from(&l)),
+            Read::Page => Body::Page(PageView::from(&l)),
+            Read::Batch => Body::Batch(BatchView::from(&l)),
             Read::Nothing => Body::None,
         };
+        let headers = HeaderView::from(&level(headers));
         let answer = Answer {
             status,
             status_text,
-            headers: view::<HeaderView>(headers),
+            headers,
             body,
             body_head: head,
         };
@@ -206,7 +211,10 @@ fn prepare(
             timeout_ms,
             refreshable: kind != "string",
             client_request_id: client_request_id.clone(),
-            parse_date: platform::parse_http_date,
+            dates: engine::Dates {
+                parse: platform::parse_date,
+                format: platform::iso_date,
+            },
             seed: (js_sys::Math::random() * 9.0e15) as u64,
         },
     );

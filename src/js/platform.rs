@@ -50,7 +50,13 @@ pub fn new_client_request_id() -> String {
 }
 
 /// `Date.parse`, as `None` when it gives NaN.
-pub fn parse_http_date(s: &str) -> Option<f64> {
+pub fn parse_date(s: &str) -> Option<f64> {
     let t = js_sys::Date::parse(s);
     t.is_finite().then_some(t)
+}
+
+/// `new Date(ms).toISOString()`, for the range a Date can hold.
+pub fn iso_date(ms: f64) -> Option<String> {
+    (ms.is_finite() && ms.abs() <= 8.64e15)
+        .then(|| js_sys::Date::new(&ms.into()).to_iso_string().into())
 }
