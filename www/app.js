@@ -149,6 +149,7 @@ function endpointChanged() {
     : `Talking to the real Microsoft Graph at ${els.endpoint.value}: use a token from your tenant.`;
   if (emu && config.seed) {
     useSeedJobs();
+    renderSeed(); // the seeded states at once; the live ones follow
     refreshSeedStates();
   } else if (bulkFromSeed) {
     bulkJobs = [];
@@ -214,10 +215,12 @@ function renderSeed(states = {}) {
 
 // The seed list and the "All jobs" table show each job's live state, read with
 // listSynchronizationJobs and the emulator's demo token.
+let refreshes = 0;
 async function refreshSeedStates() {
   const token = demoToken(true);
   const seed = config.seed;
   if (!seed || !token || !config.emulatorUrl || !has('listSynchronizationJobs')) return renderSeed();
+  const mine = ++refreshes;
   const states = {};
   await Promise.all(
     seed.servicePrincipals.map(async (sp) => {
@@ -229,6 +232,7 @@ async function refreshSeedStates() {
       }
     }),
   );
+  if (mine !== refreshes) return; // a later refresh is under way: its states are newer
   renderSeed(states);
   for (const j of bulkJobs) j.state = states[`${j.servicePrincipalId}/${j.jobId}`] ?? j.state;
   for (const row of els.bulkJobs.rows) {
@@ -834,15 +838,15 @@ function renderBulkJobs() {
   els.bulkJobs.replaceChildren(
     ...bulkJobs.map((j, i) =>
       h('tr', { 'data-index': String(i), 'data-job': j.jobId },
-        h('td', {}, h('input', {
+        h('td', { class: 'tick' }, h('input', {
           type: 'checkbox',
           'data-index': String(i),
           'aria-label': `Tick ${j.app ?? j.servicePrincipalId} job ${j.jobId}`,
           onchange: updateBulkButtons,
         })),
-        h('td', { text: j.app ?? j.servicePrincipalId }),
-        h('td', {}, h('code', { text: j.jobId })),
-        h('td', { 'data-cell': 'state' }, badge(j.state)),
+        h('td', { 'data-label': 'Application', text: j.app ?? j.servicePrincipalId }),
+        h('td', { 'data-label': 'Job id' }, h('code', { text: j.jobId })),
+        h('td', { 'data-label': 'Status', 'data-cell': 'state' }, badge(j.state)),
       ),
     ),
   );
@@ -863,7 +867,7 @@ async function listJobsOfSp() {
     renderBulkJobs();
     els.bulkStatus.textContent = `${plural(jobs.length, 'job')} listed for ${input.sp}.`;
   } catch (e) {
-    els.bulkStatus.textContent = `Listing failed: ${describeError(e)}${e?.message ? `. ${e.message}` : ''}`;
+    els.bulkStatus.textContent = `Listing failed: ${describeError(e)}${e instanceof GraphError ? `. ${e.message}` : ''}`;
   }
   setRunning(null);
 }
@@ -909,7 +913,9 @@ async function runBulk(action) {
     renderBulkResults(spec, items, results, took);
   } else {
     els.bulkResults.hidden = true;
-    els.bulkStatus.textContent = `${spec.verb} of ${plural(items.length, 'job')} stopped: ${describeError(error)}. ${error?.message ?? ''}`.trim();
+    els.bulkStatus.textContent = error instanceof GraphError
+      ? `${spec.verb} of ${plural(items.length, 'job')} stopped: ${describeError(error)}. ${error.message}`
+      : `${spec.verb} of ${plural(items.length, 'job')} stopped: ${describeError(error)}`;
   }
   els.bulk.focus();
   if (onEmulator()) refreshSeedStates();
@@ -922,12 +928,12 @@ function renderBulkResults(spec, items, results, took) {
     n[outcome] += 1;
     const app = items[i]?.app ?? r.servicePrincipalId;
     return h('tr', { 'data-job': r.jobId, 'data-outcome': outcome },
-      h('td', { text: app }),
-      h('td', {}, h('code', { text: r.jobId })),
-      h('td', { 'data-cell': 'outcome' }, h('span', { class: `outcome outcome-${outcome}`, text: outcome })),
-      h('td', { 'data-cell': 'status', text: String(r.status ?? r.error?.status ?? '—') }),
-      h('td', { 'data-cell': 'jobStatus' }, r.jobStatus ? badge(r.jobStatus) : '—'),
-      h('td', { 'data-cell': 'code' }, r.error
+      h('td', { 'data-label': 'Application', text: app }),
+      h('td', { 'data-label': 'Job id' }, h('code', { text: r.jobId })),
+      h('td', { 'data-label': 'Outcome', 'data-cell': 'outcome' }, h('span', { class: `outcome outcome-${outcome}`, text: outcome })),
+      h('td', { 'data-label': 'HTTP status', 'data-cell': 'status', text: String(r.status ?? r.error?.status ?? '—') }),
+      h('td', { 'data-label': 'Job status', 'data-cell': 'jobStatus' }, r.jobStatus ? badge(r.jobStatus) : '—'),
+      h('td', { 'data-label': 'Error code', 'data-cell': 'code' }, r.error
         ? h('span', { title: r.error.message ?? '' }, h('code', { text: r.error.code ?? 'error' }))
         : '—'),
     );

@@ -402,9 +402,17 @@ test('phone width (390 px): no horizontal scrolling, result readable', async () 
   await fill({ token: 'expired-token-0123456789', sp: SF, job: PAUSED });
   await startAndWait();
   assert.equal(await fieldText('status'), '401');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.equal(overflow, 0, 'the page scrolls sideways at 390 px');
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0, 'the page scrolls sideways at 390 px');
   console.log(`# ${await shot('7-phone-401')}`);
+  // The All jobs tables turn into one card per job: nothing to scroll sideways either.
+  await page.click('#use-demo');
+  await bulkAndWait('#bulk-start');
+  assert.equal(await overflow(), 0, 'the page scrolls sideways at 390 px after a bulk start');
+  const wraps = await page.$$eval('#bulk .table-wrap', (ws) => ws.map((w) => w.scrollWidth - w.clientWidth));
+  assert.deepEqual(wraps, [0, 0], 'a table scrolls sideways at 390 px');
+  assert.equal((await bulkRows())[NOT_CONFIGURED][0], 'failed');
+  console.log(`# ${await shot('7-phone-bulk')}`);
 });
 
 test('Read state: status, last execution and quarantine from getSynchronizationJob', async () => {
