@@ -338,7 +338,6 @@ async function runAction(action) {
 
   const before = await readJob(input, signal);
   let result = null;
-  let response = null;
   let error = null;
   const retries = [];
   const options = {
@@ -351,9 +350,6 @@ async function runAction(action) {
       els.retryLog.append(h('li', { text: retries.at(-1) }));
       announce(`Attempt ${attempt} failed (${reason}). Retrying in ${Math.round(delayMs)} ms (attempt ${attempt + 1}).`);
     },
-    onResponse: (info) => {
-      response = info;
-    },
   };
   const ifStatus = action === 'start' && els.ifStatus.checked ? IF_STATUS : undefined;
   if (ifStatus) options.ifStatus = ifStatus;
@@ -362,7 +358,7 @@ async function runAction(action) {
   announce(`${spec.doing}: attempt 1…`);
   const started = performance.now();
   try {
-    result = (await need(spec.fn)(input.token, input.sp, input.job, options)) ?? response;
+    result = await need(spec.fn)(input.token, input.sp, input.job, options);
   } catch (e) {
     error = e;
   }
