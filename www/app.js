@@ -370,7 +370,6 @@ async function runAction(action) {
       : await readJob(input);
   setRunning(null);
   if (error) setAttempt(error.attempts ?? 0, input.maxRetries + 1);
-  else if (result?.skipped) setAttempt(0, input.maxRetries + 1);
   else if (result) setAttempt(result.attempts, input.maxRetries + 1);
   renderAction({ action, spec, input, before, after, result, error, elapsedMs, retries, ifStatus });
   if (onEmulator()) refreshSeedStates();
@@ -655,7 +654,7 @@ function renderAction({ action, spec, input, before, after, result, error, elaps
     hints.push(...stateHints(before, action), ...errorHints({ input, before, error, action }));
   } else if (result?.skipped) {
     showResult('skipped', `${spec.verb} skipped: the job is ${result.jobStatus ?? 'in another state'}`);
-    body.push(h('p', { class: 'lead', text: `Nothing was sent: ifStatus asked for ${ifStatus?.join(' or ') ?? 'another state'}, and the package read the job as ${result.jobStatus ?? 'unknown'} (${took}).` }));
+    body.push(h('p', { class: 'lead', text: `Nothing was sent: ifStatus asked for ${ifStatus?.join(' or ') ?? 'another state'}, and the package read the job as ${result.jobStatus ?? 'unknown'} (${took}). The request id and attempts below are the read’s.` }));
     body.push(actionFields(result));
     announce(`${spec.verb} skipped: the job is ${result.jobStatus ?? 'in another state'}. No ${action} was sent.`);
   } else {
