@@ -118,8 +118,12 @@ class Stop {
   get stopped() {
     return this.aborted || this.timedOut;
   }
-  /** Runs `f` when the call stops; returns the undo. */
+  /** Runs `f` when the call stops (at once if it has); returns the undo. */
   on(f) {
+    if (this.stopped) {
+      f();
+      return () => {};
+    }
     this.hooks.add(f);
     return () => this.hooks.delete(f);
   }
@@ -348,6 +352,16 @@ async function run(m, c) {
           json = undefined;
         }
       }
+      // $batch sub-responses carry headers in the server's own case: names lower-case, as fetch gives them.
+      if (json && Array.isArray(json.responses)) {
+        for (const r of json.responses) {
+          if (r && typeof r === 'object' && r.headers && typeof r.headers === 'object') {
+            const lower = {};
+            for (const k of Object.keys(r.headers)) define(lower, k.toLowerCase(), r.headers[k]);
+            r.headers = lower;
+          }
+        }
+      }
       const truncated = cut || (text !== undefined && text.length > c.errorLimit);
       if (truncated) text = text.slice(0, c.errorLimit).replace(/[\uD800-\uDBFF]$/, '');
       const data = { headers: h, text, truncated, json };
@@ -408,6 +422,8 @@ async function run(m, c) {
     m.start(Date.now());
     for (;;) {
       for (const a of m.take()) {
+        // A callback may have aborted the call: nothing more goes out, the engine hears of it next.
+        if (stop.stopped && (a.t === 'send' || a.t === 'token' || a.t === 'wait')) continue;
         switch (a.t) {
           case 'token': getToken(); break;
           case 'send': send(a.slot, a); break;
