@@ -639,10 +639,10 @@ async fn wait_until_the_cycle_a_start_began_has_ended() {
     assert!(polls.length() >= 2, "onProgress after each poll");
 }
 
-#[wasm_bindgen_test]
-async fn wait_until_steady_state_and_until_active() {
+/// A job whose next cycle ends with `outcome`, started, then waited for with these options.
+async fn start_then_wait(outcome: &str, wait: JsValue) -> Result<JsValue, JsValue> {
     let (sp, job) = (guid(), job_id());
-    cycling_job(&sp, &job, "succeeded").await;
+    cycling_job(&sp, &job, outcome).await;
     done(g::start_synchronization_job(
         TOKEN.into(),
         sp.as_str().into(),
@@ -651,36 +651,26 @@ async fn wait_until_steady_state_and_until_active() {
     ))
     .await
     .unwrap();
-    let j = done(g::wait_for_synchronization_job(
+    done(g::wait_for_synchronization_job(
         TOKEN.into(),
         sp.as_str().into(),
         job.as_str().into(),
-        wait_options(r#"{"until":"steadyState"}"#),
+        wait,
     ))
     .await
-    .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn wait_until_steady_state_and_until_active() {
+    let j = start_then_wait("succeeded", wait_options(r#"{"until":"steadyState"}"#))
+        .await
+        .unwrap();
     assert!(!get_str(&get(&j, "status"), "steadyStateLastAchievedTime")
         .unwrap()
         .starts_with("0001"));
-
-    let (sp, job) = (guid(), job_id());
-    cycling_job(&sp, &job, "succeeded").await;
-    done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        options("{}"),
-    ))
-    .await
-    .unwrap();
-    let j = done(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        wait_options(r#"{"until":"active"}"#),
-    ))
-    .await
-    .unwrap();
+    let j = start_then_wait("succeeded", wait_options(r#"{"until":"active"}"#))
+        .await
+        .unwrap();
     assert_eq!(
         get_str(&get(&j, "status"), "code").as_deref(),
         Some("Active")
@@ -689,23 +679,10 @@ async fn wait_until_steady_state_and_until_active() {
 
 #[wasm_bindgen_test]
 async fn a_cycle_ending_in_quarantine_rejects_job_failed() {
-    let (sp, job) = (guid(), job_id());
-    cycling_job(&sp, &job, "quarantine").await;
-    done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        options("{}"),
-    ))
-    .await
-    .unwrap();
-    let e = graph_error(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        wait_options("{}"),
-    ))
-    .await;
+    let e = start_then_wait("quarantine", wait_options("{}"))
+        .await
+        .expect_err("a quarantine rejects");
+    assert_eq!(get_str(&e, "name").as_deref(), Some("GraphError"));
     assert_eq!(get_str(&e, "kind").as_deref(), Some("jobFailed"));
     assert_eq!(get_str(&e, "code").as_deref(), Some("TooManyDeletes"));
     assert_eq!(
