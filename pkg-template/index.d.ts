@@ -64,9 +64,9 @@ export interface CallOptions {
   timeoutMs?: number;
   retry?: RetryOptions;
   /** Called before each wait. What it throws or rejects with is ignored. */
-  onRetry?: (info: RetryInfo) => void | Promise<void>;
+  onRetry?: (info: RetryInfo) => unknown;
   /** Called after each successful answer, with Graph's request id. What it throws or rejects with is ignored. */
-  onResponse?: (info: ResponseInfo) => void | Promise<void>;
+  onResponse?: (info: ResponseInfo) => unknown;
   /** The client-request-id sent on every attempt; default a fresh GUID per call. */
   clientRequestId?: string;
 }
@@ -193,7 +193,7 @@ export interface BulkOptions extends CallOptions {
   /** As for the single call: the reads go through `$batch` too. */
   ifStatus?: SynchronizationStatusCode[];
   /** Called after each settled batch. What it throws or rejects with is ignored. */
-  onProgress?: (progress: BulkProgress) => void | Promise<void>;
+  onProgress?: (progress: BulkProgress) => unknown;
 }
 
 export interface BulkRestartOptions extends BulkOptions {
@@ -219,7 +219,7 @@ export interface WaitOptions extends CallOptions {
   /** Between polls, in ms. Default 20000, at least 1000. A 429's Retry-After stretches it, never shortens it. */
   pollIntervalMs?: number;
   /** Called with the job after each poll. What it throws or rejects with is ignored. */
-  onProgress?: (job: SynchronizationJob) => void | Promise<void>;
+  onProgress?: (job: SynchronizationJob) => unknown;
 }
 
 /** Plain data from `GraphError.toJSON()`: safe to log, post to a worker or structuredClone. */

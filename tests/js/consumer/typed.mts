@@ -1,6 +1,12 @@
 // Type-checked by `tsc --noEmit` against the packed package: the API must be typed exactly.
-import { startSynchronizationJob, GraphError } from 'graph-sync-job';
-import type { GraphErrorKind, StartOptions, TokenCredentialLike, RetryInfo } from 'graph-sync-job';
+import {
+  startSynchronizationJob, pauseSynchronizationJob, restartSynchronizationJob, getSynchronizationJob,
+  listSynchronizationJobs, startSynchronizationJobs, restartSynchronizationJobs, waitForSynchronizationJob, GraphError,
+} from 'graph-sync-job';
+import type {
+  ActionResult, BulkItemResult, GraphErrorKind, StartOptions, SynchronizationJob, SynchronizationStatusCode,
+  TokenCredentialLike, RetryInfo,
+} from 'graph-sync-job';
 
 const controller = new AbortController();
 const options: StartOptions = {
@@ -16,8 +22,22 @@ const options: StartOptions = {
 const credential: TokenCredentialLike = { getToken: async () => ({ token: 't', expiresOnTimestamp: 0 }) };
 
 export async function run(): Promise<void> {
-  const done: Promise<void> = startSynchronizationJob('token', 'sp', 'job', options);
-  await done;
+  const done: Promise<ActionResult> = startSynchronizationJob('token', 'sp', 'job', options);
+  const r = await done;
+  const skipped: boolean = r.skipped;
+  const was: SynchronizationStatusCode | undefined = r.jobStatus;
+  await pauseSynchronizationJob('token', 'sp', 'job', { ifStatus: ['Active'] });
+  await restartSynchronizationJob('token', 'sp', 'job', { resetScope: ['Watermark', 'Escrows'] });
+  const job: SynchronizationJob = await getSynchronizationJob('token', 'sp', 'job');
+  const code: SynchronizationStatusCode = job.status.code;
+  const jobs: SynchronizationJob[] = await listSynchronizationJobs('token', 'sp');
+  const items: BulkItemResult[] = await startSynchronizationJobs('token', [{ servicePrincipalId: 'sp', jobId: 'j' }], {
+    concurrency: 4,
+    onProgress: ({ done: d, total }) => console.log(d, total),
+  });
+  await restartSynchronizationJobs('token', [], { resetScope: ['Full'] });
+  const waited = await waitForSynchronizationJob('token', 'sp', 'job', { until: 'steadyState', pollIntervalMs: 5000, onProgress: (j) => j.status.progress });
+  console.log(skipped, was, code, jobs.length, items[0]?.error?.hint, waited.status.lastExecution?.state);
   await startSynchronizationJob(async () => 'token', 'sp', 'job');
   await startSynchronizationJob(credential, 'sp', 'job', { baseUrl: 'http://127.0.0.1:1' });
   try {
@@ -44,8 +64,16 @@ startSynchronizationJob('t', 'sp', 'job', { cloud: 'mars' });
 startSynchronizationJob('t', 42, 'job');
 // @ts-expect-error a token is a string, a function or a credential
 startSynchronizationJob(7, 'sp', 'job');
-// @ts-expect-error the call resolves to nothing
+// @ts-expect-error the call resolves to an ActionResult
 const n: Promise<number> = startSynchronizationJob('t', 'sp', 'job');
+// @ts-expect-error None is refused: Graph's docs say not to use it
+restartSynchronizationJob('t', 'sp', 'job', { resetScope: ['None'] });
+// @ts-expect-error resetScope belongs to restart
+startSynchronizationJob('t', 'sp', 'job', { resetScope: ['Full'] });
+// @ts-expect-error until is one of three names
+waitForSynchronizationJob('t', 'sp', 'job', { until: 'finished' });
+// @ts-expect-error jobs are { servicePrincipalId, jobId }
+startSynchronizationJobs('t', [{ sp: 'x', job: 'y' }]);
 declare const err: GraphError;
 // @ts-expect-error kind is a closed union
 const k: 'oops' = err.kind;
