@@ -7,7 +7,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-glo
 EMULATOR := target/debug/graph-emulator
 
 .PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-matrix test-cli test-demo \
-  pkg emulator demo bench bench-emulator bench-client bench-size clean
+  pkg emulator demo bench bench-emulator bench-client bench-size clean test-hostile bench-soak bench-bulk
 
 all: pkg
 
@@ -53,6 +53,11 @@ test-wasm: test-wasm-node test-wasm-browser
 test-js: pkg emulator
 	scripts/with-emulator.sh node --test tests/js/
 
+# Issue #12 alone: the hostile suite and the boundary fuzz (both also run in test-js, which runs
+# every tests/js/*.test.mjs). FUZZ_SECONDS=N fuzzes longer; FUZZ_SEED=S replays a run.
+test-hostile: pkg emulator
+	scripts/with-emulator.sh node --test tests/js/hostile.test.mjs tests/js/fuzz.test.mjs
+
 # The consumer matrix (tests/js/matrix/consumers.mjs, 20-45 s): the packed tarball built with no
 # setting by Rollup, esbuild, webpack, Parcel and Vite 5/7/8 (builds and dev servers) and run in
 # Chromium, in a service worker, under a CSP, in Node 18/20/22, Deno, Bun and an esbuild Node
@@ -74,7 +79,7 @@ test: setup lint test-native test-wasm test-js test-matrix test-cli test-demo
 
 # Benchmarks (figures, never assertions): emulator load, client overhead vs plain fetch and the
 # Microsoft Graph JS client in the same process, browser payload vs the Microsoft Graph JS client.
-bench: bench-emulator bench-client bench-size
+bench: bench-emulator bench-client bench-size bench-soak bench-bulk
 
 bench-emulator:
 	emulator/bench/run.sh
@@ -85,6 +90,16 @@ bench-client: pkg emulator
 
 bench-size: pkg
 	node bench/size.mjs
+
+# 10,000 concurrent then 20,000 sequential calls mixing successes, errors, aborts and timeouts;
+# wasm memory after each burst (README "Robustness and soak").
+bench-soak: pkg emulator
+	scripts/with-emulator.sh node bench/soak.mjs
+
+# Issue #9: bulk starts against single starts at 50 ms latency, and under a 50 requests/s throttle
+# (README "Bulk figures").
+bench-bulk: pkg emulator
+	scripts/with-emulator.sh node bench/bulk.mjs
 
 clean:
 	rm -rf build pkg target

@@ -3,12 +3,12 @@
 // globalThis.fetch replaced by a hostile in-process server (random statuses, bodies, headers,
 // Retry-After forms, redirects, broken streams, non-Responses, rejections, hangs until aborted).
 // Every call must return a promise (never throw synchronously) that settles within a bound, with
-// a value or a GraphError; afterwards a normal call against graph-emulator still works.
+// a value or a GraphError; afterwards a normal call against a private graph-emulator still works.
 // FUZZ_SECONDS (default 3) bounds the run, FUZZ_SEED replays one; the seed is printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { installPackage } from './hostile/package.mjs';
-import { TOKEN, emulator, freshJobs, settle, resolved } from './hostile/common.mjs';
+import { TOKEN, emulator, privateEmulator, freshJobs, settle, resolved } from './hostile/common.mjs';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS || 3);
 const SEED = Number(process.env.FUZZ_SEED || (Date.now() % 2 ** 31));
@@ -323,12 +323,15 @@ test(`fuzz: every export settles with a value or a GraphError (seed ${SEED}, ${S
   assert.ok(stats.cases > 100, `only ${stats.cases} cases ran`);
 
   // Afterwards the package still works: a real call against the emulator.
-  if (emulator) {
+  const stopEmulator = await privateEmulator();
+  try {
     const ids = await freshJobs(2, 'Paused');
     const r = await settle(() => lib.startSynchronizationJob(TOKEN, ids.sp, ids.job, { baseUrl: emulator, timeoutMs: 10_000 }));
     assert.equal(resolved(r, 'start after the fuzz').status, 204);
     const bulk = await settle(() => lib.startSynchronizationJobs(TOKEN, ids.jobs.map((jobId) => ({ servicePrincipalId: ids.sp, jobId })), { baseUrl: emulator, timeoutMs: 10_000 }));
     resolved(bulk, 'bulk start after the fuzz', true);
+  } finally {
+    await stopEmulator();
   }
   cleanup();
 });

@@ -1,6 +1,6 @@
 // Issue #12: hostile platforms, servers and callers. Each defect class is tested in every export
-// (tests/js/hostile/common.mjs EXPORTS) with several shapes, against graph-emulator
-// (GRAPH_EMULATOR_URL, scripts/with-emulator.sh) and, for what it cannot send (gzip bombs, endless
+// (tests/js/hostile/common.mjs EXPORTS) with several shapes, against a private graph-emulator
+// (target/debug/graph-emulator, started here) and, for what it cannot send (gzip bombs, endless
 // bodies, any Location, invalid UTF-8, the caller's own token echoed back), a node:http server on
 // 127.0.0.1 started here (tests/js/hostile/server.mjs). The package is the built one, imported by
 // name from a throwaway project (tests/js/hostile/package.mjs).
@@ -14,10 +14,10 @@ import { getEventListeners } from 'node:events';
 import { installPackage } from './hostile/package.mjs';
 import { startHostileServer, encodings } from './hostile/server.mjs';
 import {
-  TOKEN, emulator, control, recorded, clearRequests, freshJobs, EXPORTS, optionsFor, settle, rejected, resolved,
+  TOKEN, emulator, privateEmulator, control, recorded, clearRequests, freshJobs, EXPORTS, optionsFor, settle, rejected, resolved,
 } from './hostile/common.mjs';
 
-assert.ok(emulator, 'GRAPH_EMULATOR_URL is not set: run through scripts/with-emulator.sh');
+const stopEmulator = await privateEmulator();
 const { lib, dir, cleanup } = await installPackage('hostile');
 let srv;
 const JOB = 'AppTemplate.00000000000000000000000000000000';
@@ -29,6 +29,7 @@ before(async () => {
 });
 after(async () => {
   await srv.close();
+  await stopEmulator();
   cleanup();
 });
 

@@ -2,10 +2,38 @@
 // emulator's control API, and settling a call with a bound.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 
 export const TOKEN = 'demo-token-readwrite';
-export const emulator = process.env.GRAPH_EMULATOR_URL;
 const realFetch = globalThis.fetch;
+
+/**
+ * The emulator these suites use: a private one (target/debug/graph-emulator on 127.0.0.1, started by
+ * privateEmulator()), so their faults, resets and request-log checks never meet another suite's
+ * requests when node --test runs files in parallel; else GRAPH_EMULATOR_URL.
+ */
+export let emulator = process.env.GRAPH_EMULATOR_URL;
+
+/** Starts a private graph-emulator; returns its stop(). Falls back to GRAPH_EMULATOR_URL without the binary. */
+export async function privateEmulator() {
+  const bin = new URL('../../../target/debug/graph-emulator', import.meta.url).pathname;
+  if (!existsSync(bin)) {
+    assert.ok(emulator, 'no target/debug/graph-emulator and no GRAPH_EMULATOR_URL');
+    return async () => {};
+  }
+  const child = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await once(createInterface({ input: child.stdout }), 'line');
+  const url = line.replace(/^listening on /, '');
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  emulator = url;
+  return async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  };
+}
 
 /** `METHOD {emulator}/_emulator{path}`, through the real fetch even while a test stubs it. */
 export async function control(method, path, body) {
