@@ -5,7 +5,7 @@
 // Every call must return a promise (never throw synchronously) that settles within 15 s, with
 // a value or a GraphError; afterwards a normal call against a private graph-emulator still works.
 // FUZZ_SECONDS (default 3) bounds the run, FUZZ_SEED replays one; the seed is printed.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { installPackage } from './hostile/package.mjs';
 import { TOKEN, emulator, privateEmulator, freshJobs, settle, resolved } from './hostile/common.mjs';
@@ -279,6 +279,7 @@ const EXPORT_CALLS = [
 
 test(`fuzz: every export settles with a value or a GraphError (seed ${SEED}, ${SECONDS} s)`, async () => {
   const { lib, cleanup } = await installPackage('fuzz');
+  after(cleanup);
   const realFetch = globalThis.fetch;
   const problems = [];
   const onUnhandled = (reason) => problems.push(`unhandledRejection: ${reason && reason.message}`);
@@ -341,5 +342,4 @@ test(`fuzz: every export settles with a value or a GraphError (seed ${SEED}, ${S
   } finally {
     await stopEmulator();
   }
-  cleanup();
 });
