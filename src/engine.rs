@@ -102,8 +102,7 @@ pub enum Body {
 }
 
 /// What the caller gets for start, pause and restart.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActionResult {
     pub skipped: bool,
     pub status: Option<u16>,
@@ -115,8 +114,7 @@ pub struct ActionResult {
 
 /// One input position's result of a bulk call. The JS layer adds the error's body and headers
 /// from sub-response `sub` of the last answer in `slot`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ItemResult {
     pub index: u32,
     pub service_principal_id: String,
@@ -132,8 +130,7 @@ pub struct ItemResult {
 }
 
 /// What JS should attach as the error's `cause`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cause {
     None,
     /// What the token source threw.
@@ -147,8 +144,7 @@ pub enum Cause {
 }
 
 /// What the JS layer does next.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "t", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Ask the token source for a token (again, after a 401); answer with `token` or `token_failed`.
     Token,
@@ -167,15 +163,15 @@ pub enum Action {
     Ok {
         slot: u32,
         status: u16,
-        #[serde(rename = "requestId")]
         request_id: Option<String>,
         attempts: u32,
     },
     /// Tell `onRetry`: the failure in `slot` is retried after `delay_ms`.
     Retry {
         slot: u32,
+        /// For a bulk call's item: its sub-response in the batch answer in `slot`.
+        sub: Option<u32>,
         attempt: u32,
-        #[serde(rename = "delayMs")]
         delay_ms: f64,
         error: ErrorData,
     },
@@ -420,6 +416,15 @@ pub struct Bulk {
     /// Batches in flight, by slot.
     batches: Vec<Option<Vec<Sub>>>,
     timer: bool,
+    /// Graph throttles per app and token, not per item: after a throttled answer nothing new is
+    /// sent before this (epoch ms), so other items do not spend their retries meanwhile.
+    hold_until: f64,
+    /// Batches allowed in flight now: one after a throttled answer, one more after each batch
+    /// that was not throttled, up to `concurrency` (additive increase, multiplicative decrease).
+    window: usize,
+    /// Counts throttled answers; a batch widens the window only if sent since the last one.
+    epoch: u32,
+    sent_in: Vec<u32>,
     done: u32,
     ok: u32,
     failed: u32,
@@ -473,6 +478,10 @@ impl Bulk {
             queue,
             batches: vec![None; concurrency.max(1)],
             timer: false,
+            hold_until: 0.0,
+            window: concurrency.max(1),
+            epoch: 0,
+            sent_in: vec![0; concurrency.max(1)],
             done: 0,
             ok: 0,
             failed: 0,
@@ -882,8 +891,15 @@ impl Machine {
                 if let Some(s) = self.slots[slot as usize].as_mut() {
                     s.retries += 1;
                 }
+                if let (Op::Bulk(b), Outcome::Status(429 | 503)) = (&mut self.op, outcome) {
+                    // The whole batch was throttled: no other batch goes out before it may.
+                    b.hold_until = b.hold_until.max(now + delay_ms);
+                    b.window = 1;
+                    b.epoch += 1;
+                }
                 self.actions.push(Action::Retry {
                     slot,
+                    sub: None,
                     attempt: retries + 1,
                     delay_ms,
                     error: d,
@@ -1033,14 +1049,18 @@ impl Machine {
     fn schedule(&mut self, now: f64) {
         let Op::Bulk(b) = &mut self.op else { return };
         let mut sends = Vec::new();
+        let mut in_flight = b.batches.iter().filter(|x| x.is_some()).count();
         for slot in 0..b.concurrency {
             if b.batches[slot].is_some() {
                 continue;
             }
+            if in_flight >= b.window {
+                break;
+            }
             let mut subs = Vec::new();
             let mut rest = VecDeque::new();
             while let Some(s) = b.queue.pop_front() {
-                if subs.len() < BATCH_SIZE && s.not_before <= now {
+                if subs.len() < BATCH_SIZE && s.not_before.max(b.hold_until) <= now {
                     subs.push(s);
                 } else {
                     rest.push_back(s);
@@ -1052,6 +1072,8 @@ impl Machine {
             }
             let body = b.batch_body(&subs);
             b.batches[slot] = Some(subs);
+            b.sent_in[slot] = b.epoch;
+            in_flight += 1;
             sends.push((slot as u32, body));
         }
         let busy = b.batches.iter().any(Option::is_some) || !sends.is_empty();
@@ -1059,9 +1081,10 @@ impl Machine {
             .queue
             .iter()
             .map(|s| s.not_before)
-            .fold(f64::INFINITY, f64::min);
+            .fold(f64::INFINITY, f64::min)
+            .max(b.hold_until);
         let timer_slot = b.concurrency as u32;
-        let want_timer = earliest.is_finite() && !b.timer && b.batches.iter().any(Option::is_none);
+        let want_timer = earliest.is_finite() && !b.timer && in_flight < b.window;
         if want_timer {
             b.timer = true;
         }
@@ -1095,6 +1118,7 @@ impl Machine {
         };
         let responses = view.responses.unwrap_or_default();
         let random = self.random();
+        let mut any_throttled = false;
         let mut settled = Vec::new();
         for (i, sub) in subs.iter().enumerate() {
             let id = decimal(i as u64 + 1);
@@ -1170,14 +1194,34 @@ impl Machine {
                 random,
             ) {
                 Decision::RetryAfter(delay) => {
+                    let throttled = status == 429 || d.retry_after_ms.is_some();
+                    self.actions.push(Action::Retry {
+                        slot,
+                        sub: Some(pos as u32),
+                        attempt: sub.retries + 1,
+                        delay_ms: delay,
+                        error: d,
+                    });
                     let Op::Bulk(b) = &mut self.op else { return };
-                    b.queue.push_back(Sub {
+                    if throttled {
+                        b.hold_until = b.hold_until.max(now + delay);
+                        b.window = 1;
+                        b.epoch += 1;
+                        any_throttled = true;
+                    }
+                    // First in line when its time comes: a retried item must not starve behind new ones.
+                    b.queue.push_front(Sub {
                         retries: sub.retries + 1,
                         not_before: now + delay,
                         ..*sub
                     });
                 }
                 Decision::GiveUp(_) => settled.push((sub.item, Err((d, Some(pos))))),
+            }
+        }
+        if let (false, Op::Bulk(b)) = (any_throttled, &mut self.op) {
+            if b.sent_in[slot as usize] == b.epoch {
+                b.window = (b.window + 1).min(b.concurrency);
             }
         }
         self.settle(slot, settled);

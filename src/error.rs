@@ -11,9 +11,11 @@ use crate::views::{GraphErrorView, HeaderView, InnerIds};
 /// `bodyTruncated` is set. The JS layer reads at most this plus room for a token's encoded forms.
 pub const MAX_BODY_CHARS: usize = 64 * 1024;
 
+/// Longest `message` kept from Graph's error, in characters (longer ones end with `…`).
+pub const MAX_MESSAGE_CHARS: usize = 4096;
+
 /// Why the call failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Graph (or something in between) answered with a status other than the operation's success.
     Http,
@@ -32,6 +34,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Network => "network",
+            Self::Aborted => "aborted",
+            Self::Timeout => "timeout",
+            Self::InvalidArgument => "invalidArgument",
+            Self::Token => "token",
+            Self::JobFailed => "jobFailed",
+        }
+    }
+
     /// Our own `code` for kinds that have no Graph code.
     pub fn default_code(self) -> &'static str {
         match self {
@@ -48,8 +62,7 @@ impl ErrorKind {
 
 /// Every field of a `GraphError` that Rust decides, in the order `GraphError` declares them.
 /// Serialized once into the plain object the JS `GraphError` is built from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorData {
     pub kind: ErrorKind,
     /// HTTP status; 0 when there was no response.
@@ -154,7 +167,8 @@ pub fn from_response(resp: &HttpResponse<'_>, dates: &Dates, now_ms: f64) -> Err
         .clone()
         .unwrap_or_else(|| ErrorKind::Http.default_code().to_owned());
     d.message = match graph.and_then(|e| e.message.clone()) {
-        Some(m) => m,
+        // A message is for people and stacks; the whole text stays in `body`.
+        Some(m) => clip(&m, MAX_MESSAGE_CHARS),
         None => fallback_message(resp, graph.map(|_| d.code.as_str())),
     };
     d
@@ -489,6 +503,19 @@ mod tests {
         for d in [html, empty, text, cut, ok, moved] {
             assert!(!d.message.is_empty());
         }
+    }
+
+    #[test]
+    fn a_huge_message_is_cut() {
+        let body = [
+            "{\"error\":{\"code\":\"X\",\"message\":\"",
+            &"x".repeat(100_000),
+            "\"}}",
+        ]
+        .concat();
+        let d = resp(500, &[], &body);
+        assert_eq!(d.message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(d.message.ends_with('…'));
     }
 
     #[test]

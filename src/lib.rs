@@ -16,6 +16,7 @@ pub mod retry_after;
 pub mod text;
 pub mod time;
 pub mod views;
+pub mod wire;
 
 #[cfg(test)]
 mod robustness;

@@ -271,7 +271,7 @@ fn throttling_waits_what_retry_after_says_then_succeeds() {
     );
     let a = m.take();
     assert!(
-        matches!(&a[0], Action::Retry { slot: 0, attempt: 1, delay_ms, error } if *delay_ms == 2500.0 && error.status == 429)
+        matches!(&a[0], Action::Retry { slot: 0, attempt: 1, delay_ms, error, .. } if *delay_ms == 2500.0 && error.status == 429)
     );
     assert_eq!(
         a[1],
@@ -1068,4 +1068,107 @@ fn missing_sub_responses_fail_their_items() {
             .as_ref()
             .is_some_and(|e| e.message.contains("no response"))));
     let _: Option<SubResponseView> = None;
+}
+
+#[test]
+fn throttling_holds_every_new_batch_and_retried_items_go_first() {
+    let mut m = bulk(pairs(25), None, 1);
+    begin(&mut m);
+    let throttled = |id: usize| {
+        if id == 3 {
+            (429, r#","headers":{"retry-after":"2"}"#)
+        } else {
+            (204, "")
+        }
+    };
+    m.response(0, batch_answer(20, throttled), 1_000.0);
+    let a = m.take();
+    assert!(
+        a.iter().any(|x| matches!(x, Action::Retry { slot: 0, sub: Some(_), attempt: 1, delay_ms, error } if *delay_ms == 2000.0 && error.status == 429)),
+        "onRetry is told about the item: {a:?}"
+    );
+    assert!(
+        sends(&a).is_empty(),
+        "the five new items wait for the Retry-After too"
+    );
+    assert_eq!(
+        a.last(),
+        Some(&Action::Wait {
+            slot: 1,
+            ms: 2000.0
+        })
+    );
+    m.waited(1, 3_000.0);
+    let s = sends(&m.take());
+    let next = subs(s[0].3.as_deref().unwrap());
+    assert_eq!(next.len(), 6);
+    assert!(
+        next[0].2.ends_with("/job-2/start"),
+        "the retried item goes first: {next:?}"
+    );
+}
+
+#[test]
+fn a_throttled_batch_holds_the_other_slots() {
+    let mut m = bulk(pairs(60), None, 2);
+    let s = sends(&begin(&mut m));
+    assert_eq!(s.len(), 2);
+    m.response(0, error_answer(429, r#"{"retry-after":"5"}"#, ""), 1_000.0);
+    assert_eq!(
+        m.take().last(),
+        Some(&Action::Wait {
+            slot: 0,
+            ms: 5000.0
+        })
+    );
+    m.response(1, batch_answer(20, |_| (204, "")), 1_100.0);
+    let a = m.take();
+    assert!(
+        sends(&a).is_empty(),
+        "no new batch while the app is throttled"
+    );
+    assert!(
+        !a.iter().any(|x| matches!(x, Action::Wait { .. })),
+        "and no timer: the throttled batch goes first"
+    );
+    m.waited(0, 6_000.0);
+    assert_eq!(sends(&m.take()).len(), 1, "the throttled batch, again");
+    m.response(0, batch_answer(20, |_| (204, "")), 6_100.0);
+    assert_eq!(
+        sends(&m.take()).len(),
+        1,
+        "then the rest, one batch at a time"
+    );
+}
+
+#[test]
+fn after_throttling_one_batch_is_in_flight_then_one_more_per_clean_batch() {
+    let mut m = bulk(pairs(200), None, 4);
+    assert_eq!(sends(&begin(&mut m)).len(), 4);
+    let one_throttled = |id: usize| {
+        if id == 1 {
+            (429, r#","headers":{"retry-after":"1"}"#)
+        } else {
+            (204, "")
+        }
+    };
+    m.response(0, batch_answer(20, one_throttled), 1_000.0);
+    m.take();
+    for slot in 1..4 {
+        m.response(slot, batch_answer(20, |_| (204, "")), 1_001.0);
+        assert!(sends(&m.take()).is_empty(), "held until the Retry-After");
+    }
+    m.waited(4, 2_000.0);
+    let s = sends(&m.take());
+    assert_eq!(
+        s.len(),
+        1,
+        "one batch in flight after throttling (answers sent before it do not count)"
+    );
+    m.response(s[0].0, batch_answer(20, |_| (204, "")), 2_100.0);
+    assert_eq!(
+        sends(&m.take()).len(),
+        2,
+        "one more per clean batch sent since"
+    );
 }

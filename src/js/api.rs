@@ -2,7 +2,7 @@
 //! read the arguments, build the operation, hand the engine to `drive`. Types are hand-written
 //! in the package's `index.d.ts` (wasm-bindgen would type every argument as `any`).
 
-use js_sys::{Array, JsString, Promise, Reflect};
+use js_sys::{Array, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -18,11 +18,6 @@ use crate::views::{self, BatchView, ErrorBody, HeaderView, JobView, Level, List,
 #[wasm_bindgen]
 pub struct Machine {
     engine: engine::Machine,
-}
-
-fn to_js<T: serde::Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::new())
-        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A parsed value read through the one [`Level`] struct (typed, once; fields not named are never read).
@@ -112,18 +107,18 @@ impl Machine {
     }
 
     /// The actions queued since the last call, as plain objects `{ t: "send", ... }`.
-    pub fn take(&mut self) -> JsValue {
-        to_js(&self.engine.take())
+    pub fn take(&mut self) -> String {
+        crate::wire::actions(&self.engine.take())
     }
 }
 
 /// One documented rule: a string; else an object's `accessToken` or `token`, not both.
 fn usable_token(value: &JsValue) -> Result<String, String> {
+    // Own data properties only: a polluted Object.prototype.token must not count.
     let own = |k: &str| {
         value
             .is_object()
-            .then(|| Reflect::get(value, &k.into()).ok())
-            .flatten()
+            .then(|| platform::own_value(value, k))
             .and_then(|v| v.dyn_into::<JsString>().ok())
     };
     let found = match (value.dyn_ref::<JsString>().cloned(), own("accessToken"), own("token")) {
@@ -165,7 +160,7 @@ fn call(
 ) -> Promise {
     match prepare(shape, calls, &token, &a, &b, &options) {
         Ok(p) => p,
-        Err(e) => platform::reject(&to_js(&ErrorData::invalid_argument(e))),
+        Err(e) => platform::reject(&crate::wire::error(&ErrorData::invalid_argument(e))),
     }
 }
 

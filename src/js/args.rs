@@ -98,23 +98,37 @@ fn check(opt: &Opt, v: JsValue) -> Result<JsValue, InvalidArgument> {
         Kind::Signal if v.is_object() => Ok(v),
         Kind::Signal => Err(InvalidArgument::problem(path, "must be an AbortSignal")),
         Kind::List => {
-            if !Array::is_array(&v) {
-                return Err(InvalidArgument::problem(
-                    path,
-                    "must be an array of strings",
-                ));
-            }
-            let items = Array::from(&v);
-            if items.length() > 64 {
-                return Err(InvalidArgument::problem(path, "has more than 64 items"));
-            }
+            let items = list(&v, 64, path, "must be an array of strings")?;
             for item in items.iter() {
                 string(&item, path)?;
             }
-            Ok(v)
+            Ok(items.into())
         }
         Kind::Group(_) => Ok(v),
     }
+}
+
+/// A copy of an array argument's items, read safely (a Proxy or a throwing getter is refused).
+fn list(
+    v: &JsValue,
+    max: u32,
+    argument: &'static str,
+    not_array: &str,
+) -> Result<Array, InvalidArgument> {
+    let copy = platform::list_of(v, max);
+    if copy.is_null() {
+        let limit = [
+            "has more than ",
+            &crate::text::decimal(u64::from(max)),
+            " items or could not be read",
+        ]
+        .concat();
+        return Err(InvalidArgument::problem(argument, &limit));
+    }
+    if !Array::is_array(&copy) {
+        return Err(InvalidArgument::problem(argument, not_array));
+    }
+    Ok(copy.unchecked_into())
 }
 
 fn read_table(
@@ -160,10 +174,14 @@ pub fn token_source(token: &JsValue) -> Result<(&'static str, Option<Function>),
         return Ok(("function", None));
     }
     if token.is_object() {
-        // A credential is usually a class instance: getToken may come from its prototype.
-        let get = Reflect::get(token, &"getToken".into()).map_err(|_| {
-            InvalidArgument::problem("token", "could not be read (its getToken getter threw)")
-        })?;
+        // A credential is usually a class instance: getToken may come from its class.
+        let get = platform::get_token_of(token);
+        if get.is_null() {
+            return Err(InvalidArgument::problem(
+                "token",
+                "could not be read (a getter or proxy threw)",
+            ));
+        }
         if let Some(f) = get.dyn_ref::<Function>() {
             return Ok(("credential", Some(f.clone())));
         }
@@ -273,19 +291,12 @@ pub fn wait(sp: String, job: String, opts: &Options) -> Result<Op, InvalidArgume
 const MAX_JOBS: u32 = 100_000;
 
 pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArgument> {
-    if !Array::is_array(jobs) {
-        return Err(InvalidArgument::new(
-            "jobs",
-            "jobs must be an array of { servicePrincipalId, jobId }",
-        ));
-    }
-    let arr = Array::from(jobs);
-    if arr.length() > MAX_JOBS {
-        return Err(InvalidArgument::new(
-            "jobs",
-            "jobs has more than 100000 items",
-        ));
-    }
+    let arr = list(
+        jobs,
+        MAX_JOBS,
+        "jobs",
+        "must be an array of { servicePrincipalId, jobId }",
+    )?;
     let mut pairs = Vec::with_capacity(arr.length() as usize);
     for (i, item) in arr.iter().enumerate() {
         let at = |e: InvalidArgument| {

@@ -46,20 +46,61 @@ Object.defineProperty(GraphError.prototype, 'name', { value: 'GraphError', writa
 /** The field names of GraphError.toJSON(), in order (for the package's own consistency test). */
 export const graphErrorFields = () => ['name', ...FIELDS.map(([k]) => k), 'cause'];
 
+/** A rejected promise of the GraphError whose fields are this JSON text (from the engine). */
 export function reject(fields) {
-  return Promise.reject(new GraphError(fields));
+  return Promise.reject(new GraphError(JSON.parse(fields)));
 }
 
-/** The own enumerable property names of a plain object, or why it is not one. */
+/** The own enumerable property names of a plain object, or why it is not one. Never throws. */
 export function ownKeys(v) {
   if (v === undefined || v === null) return [];
-  if (typeof v !== 'object' || Array.isArray(v)) return 'must be a plain object';
+  if (typeof v !== 'object') return 'must be a plain object';
   try {
+    if (Array.isArray(v)) return 'must be a plain object'; // a revoked Proxy throws here
     const proto = Object.getPrototypeOf(v);
     if (proto !== null && Object.getPrototypeOf(proto) !== null) return 'must be a plain object';
     return Object.keys(v);
   } catch {
     return 'could not be read (a proxy trap threw)';
+  }
+}
+
+/** A copy of an array's items: false when not an array, null when longer than `max` or when
+ * reading it threw (a Proxy, a throwing index getter). Never throws. */
+export function listOf(v, max) {
+  try {
+    if (!Array.isArray(v)) return false;
+    const n = v.length;
+    if (!(n <= max)) return null;
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(v[i]);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** The own data property `k` of `o` (never an inherited one, nor a getter's result). Never throws. */
+export function ownValue(o, k) {
+  try {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    return d && 'value' in d ? d.value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A credential's getToken, its own or its class's, never Object.prototype's (a polluted page);
+ * null when reading it threw. Never throws. */
+export function getTokenOf(o) {
+  try {
+    for (let p = o; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      const d = Object.getOwnPropertyDescriptor(p, 'getToken');
+      if (d) return 'value' in d && typeof d.value === 'function' ? d.value : undefined;
+    }
+    return undefined;
+  } catch {
+    return null;
   }
 }
 
@@ -397,31 +438,34 @@ async function run(m, c) {
     ));
   };
 
+  /** What an error carries from sub-response `sub` of the batch answer in `slot` (else that answer's). */
+  const subData = (slot, sub, status) => {
+    const batch = slots[slot];
+    const r = sub !== undefined && batch && batch.json && Array.isArray(batch.json.responses) ? batch.json.responses[sub] : undefined;
+    if (r && typeof r === 'object') {
+      return {
+        headers: r.headers && typeof r.headers === 'object' ? redactHeaders(r.headers) : {},
+        text: r.body === undefined ? undefined : JSON.stringify(r.body),
+        truncated: false,
+        json: r.body,
+      };
+    }
+    return status && batch && batch.headers ? batch : undefined;
+  };
+
   const itemResult = (r) => {
     const out = { servicePrincipalId: r.servicePrincipalId, jobId: r.jobId, ok: r.ok, skipped: r.skipped };
     for (const k of ['jobStatus', 'status', 'requestId']) if (r[k] !== undefined) out[k] = r[k];
-    if (r.error) {
-      const batch = slots[r.slot];
-      let data;
-      const sub = r.sub !== undefined && batch && batch.json && Array.isArray(batch.json.responses) ? batch.json.responses[r.sub] : undefined;
-      if (sub && typeof sub === 'object') {
-        const text = sub.body === undefined ? undefined : JSON.stringify(sub.body);
-        data = {
-          headers: sub.headers && typeof sub.headers === 'object' ? redactHeaders(sub.headers) : {},
-          text, truncated: false, json: sub.body,
-        };
-      } else if (r.error.status && batch && batch.headers) {
-        data = batch;
-      }
-      out.error = graphError(r.error, data);
-    }
+    if (r.error) out.error = graphError(r.error, subData(r.slot, r.sub, r.error.status));
     return out;
   };
 
   try {
     m.start(Date.now());
     for (;;) {
-      for (const a of m.take()) {
+      // The engine's actions arrive as JSON text and are made into objects here, outside the wasm
+      // call (src/wire.rs says why).
+      for (const a of JSON.parse(m.take())) {
         // A callback may have aborted the call: nothing more goes out, the engine hears of it next.
         if (stop.stopped && (a.t === 'send' || a.t === 'token' || a.t === 'wait')) continue;
         switch (a.t) {
@@ -438,7 +482,9 @@ async function run(m, c) {
             break;
           }
           case 'retry':
-            last = graphError(a.error, slots[a.slot], slots[a.slot] && slots[a.slot].cause);
+            last = a.sub === undefined
+              ? graphError(a.error, slots[a.slot], slots[a.slot] && slots[a.slot].cause)
+              : graphError(a.error, subData(a.slot, a.sub, a.error.status));
             tell(c.onRetry, { attempt: a.attempt, delayMs: a.delayMs, error: last });
             break;
           case 'collect': {

@@ -10,8 +10,22 @@ extern "C" {
     /// Runs the engine to the end: performs its actions and reports back. Never throws.
     pub fn drive(machine: Machine, context: &Object) -> Promise;
 
-    /// A promise rejected with a `GraphError` made of these fields.
-    pub fn reject(fields: &JsValue) -> Promise;
+    /// A promise rejected with a `GraphError` made of these fields (JSON text).
+    pub fn reject(fields: &str) -> Promise;
+
+    /// A copy of an array's items: `false` when not an array, `null` when longer than `max` or
+    /// unreadable. Never throws.
+    #[wasm_bindgen(js_name = listOf)]
+    pub fn list_of(v: &JsValue, max: u32) -> JsValue;
+
+    /// The own data property `key` of `o`, else undefined. Never throws.
+    #[wasm_bindgen(js_name = ownValue)]
+    pub fn own_value(o: &JsValue, key: &str) -> JsValue;
+
+    /// A credential's `getToken` (own or its class's, never `Object.prototype`'s); `null` when
+    /// reading it threw. Never throws.
+    #[wasm_bindgen(js_name = getTokenOf)]
+    pub fn get_token_of(o: &JsValue) -> JsValue;
 
     /// The own enumerable property names of a plain object (`[]` for undefined or null), or a
     /// string saying why it is not one. Never throws.

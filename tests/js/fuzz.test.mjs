@@ -44,23 +44,12 @@ const STRINGS = [
 ];
 const throwing = (what) => () => { throw new Error(`fuzz ${what}`); };
 
-// A revoked Proxy as options, as an option's value, as jobs or a job item makes the exports throw
-// a TypeError synchronously today (Array.isArray on it throws outside the library's guard;
-// reported, see README "Robustness and soak"), so revoked Proxies are generated only where they
-// are handled (tokens, ids, signals) until that is fixed.
-let revokedAllowed = false;
-function withRevoked(f) {
-  revokedAllowed = true;
-  try {
-    return f();
-  } finally {
-    revokedAllowed = false;
-  }
-}
+// Revoked Proxies, Proxy arrays, throwing index getters and absurd lengths are generated in every
+// position (the library reads arrays and plain objects through guards that never throw).
 
 /** A Proxy over `target` whose traps throw or lie, one shape per call. */
 function oddProxy(target) {
-  const shape = revokedAllowed ? int(4) : 1 + int(3);
+  const shape = int(4);
   if (shape === 0) {
     const { proxy, revoke } = Proxy.revocable(target, {});
     revoke();
@@ -113,26 +102,34 @@ function anyToken(hang) {
   const v = () => (chance(0.5) ? pick([TOKEN, { accessToken: TOKEN }, { token: TOKEN }, { accessToken: TOKEN, token: TOKEN }]) : anyValue(1));
   switch (int(9)) {
     case 0: case 1: return TOKEN;
-    case 2: return withRevoked(() => anyValue());
+    case 2: return anyValue();
     case 3: { const x = v(); return () => x; }
     case 4: { const x = v(); return async () => x; }
     case 5: return throwing('token function');
     case 6: { const x = v(); return { getToken: async () => (chance(0.5) ? { token: TOKEN } : x) }; }
     case 7: return hang ? () => new Promise(() => {}) : { getToken: () => { throw anyValue(2); } };
-    default: return withRevoked(() => oddProxy(chance(0.5) ? () => TOKEN : { getToken: async () => ({ token: TOKEN }) }));
+    default: return oddProxy(chance(0.5) ? () => TOKEN : { getToken: async () => ({ token: TOKEN }) });
   }
 }
 
 /** An id argument. */
-const anyId = () => (chance(0.7) ? pick([SP, JOBID, 'x.y', 'a b', '%', pick(STRINGS)]) : withRevoked(() => anyValue()));
+const anyId = () => (chance(0.7) ? pick([SP, JOBID, 'x.y', 'a b', '%', pick(STRINGS)]) : anyValue());
 
-// Arrays in array-typed positions are plain arrays (values may be anything). A Proxy array, an
-// index getter that throws, or a length of 2^32-1 makes the exports throw synchronously today
-// (reported; see README "Robustness and soak"), so those shapes stay out of this suite until fixed.
+// Arrays in array-typed positions: plain, frozen, with holes, a Proxy whose traps throw, one
+// whose index getter throws, or one claiming a length of 2^32-1.
 function anyArray(items) {
   const n = pick([0, 1, 2, 3, 21, 64, 65]);
   const a = Array.from({ length: n }, items);
   if (chance(0.1)) delete a[0];
+  const odd = int(10);
+  if (odd === 0) return oddProxy(a);
+  if (odd === 1) return Object.defineProperty(a, 0, { get: throwing('index getter') });
+  if (odd === 2) return { __proto__: Array.prototype, length: 2 ** 32 - 1 };
+  if (odd === 3) {
+    const huge = [];
+    huge.length = 2 ** 32 - 1;
+    return huge;
+  }
   return chance(0.1) ? Object.freeze(a) : a;
 }
 
@@ -143,7 +140,7 @@ const anyJobs = () => (chance(0.15) ? anyValue() : anyArray(() => (chance(0.7)
 const OPTION_VALUES = {
   baseUrl: () => pick([FUZZ_HOST, 'http://fuzz.invalid/', 'https://fuzz.invalid/x', pick(STRINGS)]),
   cloud: () => pick(STRINGS), apiVersion: () => pick(['beta', 'v1.0', 'v2', '']),
-  signal: () => (chance(0.7) ? pick([new AbortController().signal, AbortSignal.abort(), AbortSignal.timeout(int(50))]) : withRevoked(() => anyValue())),
+  signal: () => (chance(0.7) ? pick([new AbortController().signal, AbortSignal.abort(), AbortSignal.timeout(int(50))]) : anyValue()),
   timeoutMs: () => (chance(0.8) ? 1 + int(200) : anyValue()),
   retry: () => (chance(0.7) ? { maxRetries: int(4), maxDelayMs: int(300), baseDelayMs: 1 + int(20) } : anyValue()),
   onRetry: () => pick([() => {}, throwing('onRetry'), async () => { throw new Error('x'); }, anyValue()]),

@@ -728,3 +728,91 @@ test('9. a token source giving { accessToken, token } is refused (kind token); e
 
 // ---------------------------------------------------------------------------------------------
 // 10. One AbortSignal shared by many calls
+
+test('10. one AbortSignal shared by 20 concurrent calls of each export: no MaxListenersExceededWarning', async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const ids = await freshJobs(2);
+    for (const make of [() => new AbortController().signal, () => AbortSignal.timeout(60_000), () => AbortSignal.any([new AbortController().signal])]) {
+      const signal = make();
+      for (let round = 0; round < 2; round++) {
+        for (const x of EXPORTS) {
+          const results = await Promise.all(Array.from({ length: 20 }, () =>
+            settle(() => x.call(lib, TOKEN, ids, optionsFor(x, { baseUrl: emulator, ...quick, signal })))));
+          for (const r of results) resolved(r, x.name, x.bulk);
+          assert.ok(getEventListeners(signal, 'abort').length <= 1, `${getEventListeners(signal, 'abort').length} abort listeners`);
+        }
+      }
+    }
+    // All 20 in flight when the shared signal fires: every one rejects aborted, promptly.
+    for (const x of EXPORTS) {
+      const ids2 = await freshJobs(2);
+      await control('POST', '/faults', { count: 100, match: { pathContains: ids2.sp }, fault: { kind: 'delay', ms: 2_000 } });
+      const controller = new AbortController();
+      const pending = Array.from({ length: 20 }, () =>
+        settle(() => x.call(lib, TOKEN, ids2, optionsFor(x, { baseUrl: emulator, ...quick, signal: controller.signal })), 5_000));
+      setTimeout(() => controller.abort(new Error('stop')), 50);
+      const t0 = Date.now();
+      for (const r of await Promise.all(pending)) assert.equal(rejected(r, x.name).kind, 'aborted');
+      assert.ok(Date.now() - t0 < 1_500, `${x.name}: aborted in ${Date.now() - t0} ms`);
+    }
+    await control('DELETE', '/faults');
+    await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings.filter((w) => w.includes('MaxListeners')), []);
+});
+
+test('9. a polluted Object.prototype.accessToken, .token or .getToken changes no token source', async () => {
+  const ids = await freshJobs(1, 'Paused');
+  class Credential {
+    async getToken() {
+      return { token: TOKEN, expiresOnTimestamp: 0 };
+    }
+  }
+  const keys = ['accessToken', 'token', 'getToken'];
+  try {
+    Object.prototype.accessToken = 'x'.repeat(20);
+    Object.prototype.token = 'y'.repeat(20);
+    Object.prototype.getToken = async () => ({ token: 'z'.repeat(20) });
+    for (const source of [() => ({ token: TOKEN }), () => ({ accessToken: TOKEN }), new Credential()]) {
+      const r = await settle(() => lib.startSynchronizationJob(source, ids.sp, ids.job, { baseUrl: emulator, ...quick }));
+      assert.equal(resolved(r, 'start').status, 204, `${inspect(source)}: ${r.error && r.error.message}`);
+    }
+    // A plain object is no credential because Object.prototype has a getToken.
+    const r = await nothingSent(() => settle(() => lib.startSynchronizationJob({}, ids.sp, ids.job, { baseUrl: emulator })));
+    assert.equal(rejected(r, 'start {}').argument, 'token');
+  } finally {
+    for (const k of keys) delete Object.prototype[k];
+  }
+});
+
+test("2. a huge Graph message is cut to 4,096 characters; the body keeps the text up to its cap", async () => {
+  const ids = await freshJobs(1);
+  await control('POST', '/faults', { count: 1, match: { pathContains: ids.job }, fault: { kind: 'status', status: 500, code: 'Big', message: 'm'.repeat(100_000) } });
+  const e = rejected(await settle(() => lib.getSynchronizationJob(TOKEN, ids.sp, ids.job, { baseUrl: emulator, ...quick })), 'get');
+  assert.equal(e.code, 'Big');
+  assert.equal(e.message.length, 4097);
+  assert.ok(e.message.endsWith('…'));
+  assert.equal(e.body.length, 65_536);
+  assert.equal(e.bodyTruncated, true);
+});
+
+test('bulk calls throttled at 50 requests/s with default options: every item ok (a 429 holds every batch and narrows the window)', async () => {
+  const ids = await freshJobs(150, 'Paused');
+  await control('POST', '/throttle', { requestsPerSecond: 50, burst: 50 });
+  try {
+    const retries = [];
+    const r = await settle(() => lib.startSynchronizationJobs(TOKEN, ids.jobs.map((jobId) => ({ servicePrincipalId: ids.sp, jobId })), {
+      baseUrl: emulator, onRetry: (i) => retries.push(i),
+    }), 30_000);
+    const items = resolved(r, 'startSynchronizationJobs', true);
+    assert.equal(items.filter((i) => i.ok).length, 150, inspect(items.filter((i) => !i.ok).slice(0, 2)));
+    assert.ok(retries.length > 0 && retries.every((i) => i.error.status === 429 && i.delayMs > 0), 'onRetry told of throttled items');
+  } finally {
+    await control('DELETE', '/throttle');
+  }
+});
