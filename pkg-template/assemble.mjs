@@ -84,7 +84,8 @@ for (const m of glueText.matchAll(/^export \{([^}]*)\}/gm)) {
   }
 }
 const api = [...exported]
-  .filter(([name]) => name !== 'default' && name !== 'initSync' && !name.startsWith('__'))
+  // Machine is the engine the JS driver runs inside each call: internal, not API.
+  .filter(([name]) => name !== 'default' && name !== 'initSync' && name !== 'Machine' && !name.startsWith('__'))
   .sort(([a], [b]) => (a < b ? -1 : 1))
   .map(([name, params]) => ({ name, params }));
 const functions = api.filter((e) => e.params !== null);

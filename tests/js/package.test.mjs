@@ -192,6 +192,16 @@ const BROWSER_GZIP_BUDGET = Number(readFileSync(join(root, 'tests/js/size-budget
 // std rebuilt for size); another toolchain gives other bytes, so there it reports the figure.
 const budgetRoute = existsSync('/usr/lib/rustlib/src/rust/library') && existsSync('/usr/bin/rustc');
 
+test('the entries export exactly the API index.d.ts declares (no internal class)', async () => {
+  const types = readFileSync(join(root, 'pkg', 'index.d.ts'), 'utf8');
+  const declared = [...types.matchAll(/^export declare (?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
+  const cjs = Object.keys(requireRoot(join(root, 'pkg', 'node.cjs'))).sort();
+  assert.deepEqual(cjs, declared);
+  const browser = readFileSync(join(root, 'pkg', 'browser.js'), 'utf8');
+  const exported = browser.match(/export\{([^}]*)\}/)[1].split(',').map((n) => n.trim()).sort();
+  assert.deepEqual(exported, declared);
+});
+
 test('GraphError: index.d.ts and toJSON() list the same fields, in the same order', async () => {
   const types = readFileSync(join(root, 'pkg', 'index.d.ts'), 'utf8');
   const body = types.match(/export interface GraphErrorJSON \{([\s\S]*?)\n\}/)[1];
