@@ -83,7 +83,13 @@ pub fn begin(job: &mut Job, settings: CycleSettings, now: u64, carry_progress: b
     job.status.code = JobStatusCode::Active;
     job.schedule.state = ScheduleState::Active;
     job.status.quarantine = None;
-    job.status.last_execution = Some(Execution {
+    job.status.last_execution = Some(begun(iso_utc_ms(now)));
+    settle(job, now);
+}
+
+/// A cycle's execution as it begins: a fresh activity id, nothing counted yet, not ended.
+fn begun(time_began: String) -> Execution {
+    Execution {
         activity_identifier: Some(uuid::Uuid::new_v4().to_string()),
         count_entitled: 0,
         count_entitled_for_provisioning: 0,
@@ -96,10 +102,9 @@ pub fn begin(job: &mut Job, settings: CycleSettings, now: u64, carry_progress: b
         count_imported_reference_deltas: 0,
         error: None,
         state: None,
-        time_began: iso_utc_ms(now),
+        time_began,
         time_ended: None,
-    });
-    settle(job, now);
+    }
 }
 
 /// Brings a job up to `now`: a running cycle whose time is up ends (as of its end time), one still
@@ -171,22 +176,10 @@ fn finish(job: &mut Job, cycle: &Cycle, end: u64) {
         units: Some(UNITS.to_owned()),
     }];
     let status = &mut job.status;
-    let mut execution = status.last_execution.take().unwrap_or_else(|| Execution {
-        activity_identifier: Some(uuid::Uuid::new_v4().to_string()),
-        count_entitled: 0,
-        count_entitled_for_provisioning: 0,
-        count_escrowed: 0,
-        count_escrowed_raw: 0,
-        count_exported: 0,
-        count_exports: 0,
-        count_imported: 0,
-        count_imported_deltas: 0,
-        count_imported_reference_deltas: 0,
-        error: None,
-        state: None,
-        time_began: at.clone(),
-        time_ended: None,
-    });
+    let mut execution = status
+        .last_execution
+        .take()
+        .unwrap_or_else(|| begun(at.clone()));
     execution.time_ended = Some(at.clone());
     execution.count_entitled = total;
     execution.count_entitled_for_provisioning = total;

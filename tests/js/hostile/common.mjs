@@ -1,6 +1,7 @@
 // Shared by tests/js/hostile.test.mjs and tests/js/fuzz.test.mjs: the exports as one table, the
 // emulator's control API, and settling a call with a bound.
 import assert from 'node:assert/strict';
+import { control as controlAt } from '../../support/emulator.mjs';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,6 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
 export const TOKEN = 'demo-token-readwrite';
-const realFetch = globalThis.fetch;
 
 /**
  * The emulator these suites use: a private one (target/debug/graph-emulator on 127.0.0.1, started by
@@ -36,16 +36,7 @@ export async function privateEmulator() {
 }
 
 /** `METHOD {emulator}/_emulator{path}`, through the real fetch even while a test stubs it. */
-export async function control(method, path, body) {
-  const r = await realFetch(`${emulator}/_emulator${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(r.status < 300, `control ${method} ${path}: ${r.status}`);
-  const text = await r.text();
-  return text ? JSON.parse(text) : null;
-}
+export const control = (method, path, body) => controlAt(emulator, method, path, body);
 
 /** Graph requests the emulator has recorded since the last clearRequests(). */
 export async function recorded() {
