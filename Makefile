@@ -41,11 +41,11 @@ test-native:
 	cargo test --workspace
 
 test-wasm-node: emulator
-	$(WASM) scripts/with-emulator.sh scripts/check-wasm-test-output.sh wasm-pack test --node -- --test start --test resilience --test lifecycle
+	$(WASM) scripts/with-emulator.sh scripts/check-wasm-test-output.sh wasm-pack test --node -- --test start --test resilience --test lifecycle --test hostile
 
 test-wasm-browser: emulator
 	$(WASM) WASM_BINDGEN_USE_BROWSER=1 scripts/with-emulator.sh scripts/check-wasm-test-output.sh \
-	  wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test start --test resilience --test lifecycle
+	  wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test start --test resilience --test lifecycle --test hostile
 
 test-wasm: test-wasm-node test-wasm-browser
 
