@@ -29,7 +29,11 @@ export async function privateEmulator() {
   const url = line.replace(/^listening on /, '');
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   emulator = url;
+  // Whatever ends this process (an uncaught error included), the emulator goes with it.
+  const orphan = () => child.kill('SIGTERM');
+  process.once('exit', orphan);
   return async () => {
+    process.off('exit', orphan);
     child.kill('SIGTERM');
     if (child.exitCode === null) await once(child, 'exit');
   };
