@@ -250,6 +250,16 @@ impl Target {
 }
 
 /// `/servicePrincipals/{id}/synchronization/jobs[/{jobId}]{suffix}`, ids encoded.
+///
+/// ```
+/// use graph_sync_job::engine::{job_path, Target};
+/// use graph_sync_job::input::ApiVersion;
+/// let t = Target { base: "https://graph.microsoft.com".into(), version: ApiVersion::V1 };
+/// assert_eq!(
+///     t.url(&job_path("3f0c9b4e", Some("a/b"), "/start")),
+///     "https://graph.microsoft.com/v1.0/servicePrincipals/3f0c9b4e/synchronization/jobs/a%2Fb/start"
+/// );
+/// ```
 pub fn job_path(sp: &str, job: Option<&str>, suffix: &str) -> String {
     let mut p = [
         "/servicePrincipals/",

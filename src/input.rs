@@ -274,34 +274,6 @@ pub fn encode_segment(value: &str) -> String {
     out
 }
 
-/// `{base}/{version}/servicePrincipals/{id}/synchronization/jobs/{jobId}/start`, ids encoded.
-///
-/// ```
-/// use graph_sync_job::input::{start_url, ApiVersion};
-/// assert_eq!(
-///     start_url("https://graph.microsoft.com", ApiVersion::V1, "3f0c9b4e", "a/b"),
-///     "https://graph.microsoft.com/v1.0/servicePrincipals/3f0c9b4e/synchronization/jobs/a%2Fb/start"
-/// );
-/// ```
-pub fn start_url(
-    base_url: &str,
-    version: ApiVersion,
-    service_principal_id: &str,
-    job_id: &str,
-) -> String {
-    [
-        base_url,
-        "/",
-        version.as_str(),
-        "/servicePrincipals/",
-        &encode_segment(service_principal_id),
-        "/synchronization/jobs/",
-        &encode_segment(job_id),
-        "/start",
-    ]
-    .concat()
-}
-
 /// The scope an `@azure/identity` credential is asked for: `{root}/.default` of the Graph root.
 pub fn default_scope(base_url: &str) -> String {
     [base_url, "/.default"].concat()
@@ -324,22 +296,6 @@ pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builds_the_start_url_for_both_versions() {
-        let sp = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";
-        let job = "salesforce.e4bbf44533ea4eabb17027f3a92e92aa";
-        assert_eq!(
-            start_url("https://graph.microsoft.com", ApiVersion::Beta, sp, job),
-            format!("https://graph.microsoft.com/beta/servicePrincipals/{sp}/synchronization/jobs/{job}/start")
-        );
-        assert_eq!(
-            start_url("http://127.0.0.1:9", ApiVersion::V1, sp, job),
-            format!(
-                "http://127.0.0.1:9/v1.0/servicePrincipals/{sp}/synchronization/jobs/{job}/start"
-            )
-        );
-    }
 
     #[test]
     fn adversarial_ids_stay_one_segment() {

@@ -219,33 +219,26 @@ async fn one_signal_shared_by_many_calls() {
         job_in_state(&sp, j, "Paused").await;
     }
     let controller = web_sys::AbortController::new().unwrap();
-    let calls: Vec<Promise> = jobs
-        .iter()
-        .map(|j| {
-            g::start_synchronization_job(
-                TOKEN.into(),
-                sp.as_str().into(),
-                j.as_str().into(),
-                with_signal(&controller.signal()),
-            )
-        })
-        .collect();
+    // Every job started at once, all with the one signal.
+    let start_all = || -> Vec<Promise> {
+        jobs.iter()
+            .map(|j| {
+                g::start_synchronization_job(
+                    TOKEN.into(),
+                    sp.as_str().into(),
+                    j.as_str().into(),
+                    with_signal(&controller.signal()),
+                )
+            })
+            .collect()
+    };
+    let calls = start_all();
     for p in calls {
         JsFuture::from(p).await.expect("each call resolves");
     }
     // Twenty in flight when it fires: every one rejects aborted.
     fault(&sp, 20, r#"{"kind":"delay","ms":3000}"#).await;
-    let calls: Vec<Promise> = jobs
-        .iter()
-        .map(|j| {
-            g::start_synchronization_job(
-                TOKEN.into(),
-                sp.as_str().into(),
-                j.as_str().into(),
-                with_signal(&controller.signal()),
-            )
-        })
-        .collect();
+    let calls = start_all();
     abort_later(&controller, 100, &JsValue::from_str("stop"));
     let t0 = now();
     for p in calls {

@@ -100,6 +100,51 @@ fn job_url(suffix: &str) -> String {
 }
 
 #[test]
+fn urls_for_both_versions_and_any_root() {
+    let sp = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";
+    let job = "salesforce.e4bbf44533ea4eabb17027f3a92e92aa";
+    let beta = Target {
+        base: "https://graph.microsoft.com".into(),
+        version: ApiVersion::Beta,
+    };
+    assert_eq!(
+        beta.url(&job_path(sp, Some(job), "/start")),
+        [
+            "https://graph.microsoft.com/beta/servicePrincipals/",
+            sp,
+            "/synchronization/jobs/",
+            job,
+            "/start"
+        ]
+        .concat()
+    );
+    let v1 = Target {
+        base: "http://127.0.0.1:9".into(),
+        version: ApiVersion::V1,
+    };
+    assert_eq!(
+        v1.url(&job_path(sp, Some(job), "/start")),
+        [
+            "http://127.0.0.1:9/v1.0/servicePrincipals/",
+            sp,
+            "/synchronization/jobs/",
+            job,
+            "/start"
+        ]
+        .concat()
+    );
+    assert_eq!(
+        v1.url(&job_path(sp, None, "")),
+        [
+            "http://127.0.0.1:9/v1.0/servicePrincipals/",
+            sp,
+            "/synchronization/jobs"
+        ]
+        .concat()
+    );
+}
+
+#[test]
 fn start_sends_one_post_and_finishes_on_204() {
     let mut m = machine(act(JobAction::Start, None), false, 120_000.0);
     let a = begin(&mut m);
