@@ -8,8 +8,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, rea
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { randomUUID } from 'node:crypto';
-import { control as emulatorControl } from '../support/emulator.mjs';
+import { control as emulatorControl, freshJob as freshJobAt, jobState as jobStateAt } from '../support/emulator.mjs';
 import { serve } from '../support/static-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -24,19 +23,8 @@ function sh(cmd, args, cwd) {
 
 const control = (method, path, body) => emulatorControl(emulator, method, path, body);
 
-async function freshJob(code) {
-  const sp = randomUUID();
-  const job = `AppTemplate.${randomUUID().replaceAll('-', '')}`;
-  await control('PUT', `/servicePrincipals/${sp}/jobs/${job}`, { code });
-  return { sp, job };
-}
-
-async function jobState(sp, job) {
-  const r = await fetch(`${emulator}/beta/servicePrincipals/${sp}/synchronization/jobs/${job}`, {
-    headers: { authorization: 'Bearer demo-token-readwrite' },
-  });
-  return (await r.json()).status.code;
-}
+const freshJob = (code) => freshJobAt(emulator, code);
+const jobState = (sp, job) => jobStateAt(emulator, sp, job);
 
 before(() => {
   assert.ok(emulator, 'GRAPH_EMULATOR_URL is not set: run through scripts/with-emulator.sh');

@@ -12,9 +12,8 @@ import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { control as emulatorControl } from '../../support/emulator.mjs';
+import { freshJob as freshJobAt, jobState as jobStateAt } from '../../support/emulator.mjs';
 import { serve } from '../../support/static-server.mjs';
 
 const root = new URL('../../..', import.meta.url).pathname;
@@ -31,21 +30,9 @@ const sizes = [];
 
 const sh = (cmd, args, opts = {}) =>
   run(cmd, args, { cwd: app, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20, ...opts });
-const control = (method, path, body) => emulatorControl(emulator, method, path, body);
 
-async function freshJob(code = 'Paused') {
-  const sp = randomUUID();
-  const job = `AppTemplate.${randomUUID().replaceAll('-', '')}`;
-  await control('PUT', `/servicePrincipals/${sp}/jobs/${job}`, { code });
-  return { sp, job };
-}
-
-async function jobState(sp, job) {
-  const r = await fetch(`${emulator}/beta/servicePrincipals/${sp}/synchronization/jobs/${job}`, {
-    headers: { authorization: 'Bearer demo-token-readwrite' },
-  });
-  return (await r.json()).status.code;
-}
+const freshJob = (code) => freshJobAt(emulator, code);
+const jobState = (sp, job) => jobStateAt(emulator, sp, job);
 
 let browser;
 let tarball;
