@@ -6,5 +6,5 @@ if [ -d /usr/lib/rustlib/src/rust/library ] && [ "$(command -v rustc)" = /usr/bi
   export RUSTC_BOOTSTRAP=1
   export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
   export CARGO_TARGET_DIR=target/pkg
-  SIZE_CARGO_ARGS=(-Zbuild-std=std,panic_abort)
+  SIZE_CARGO_ARGS=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
 fi

@@ -1,164 +1,121 @@
-//! The few parts of Graph's answers that Rust decides on, as typed views. The platform parses
-//! (`JSON.parse`); the JS layer deserializes the parsed value straight into these structs with
-//! `serde-wasm-bindgen`, reading only the fields named here. Everything else stays in JS and goes
-//! back to the caller as the platform parsed it.
+//! The few parts of Graph's answers that Rust decides on, as typed views.
 //!
-//! Every field is lenient: a value of the wrong type reads as absent instead of failing the
-//! whole view, because a server may send anything.
+//! The platform parses (`JSON.parse`). The JS layer then reads exactly the paths declared here,
+//! own properties only, into rows of strings, in one crossing that `serde-wasm-bindgen` reads as
+//! `Vec<Vec<Option<String>>>`. Nothing else of an answer enters the wasm: the job, the page and
+//! the error body stay in JS and go back to the caller as the platform parsed them.
+//!
+//! A path is property names joined by `/`. A value is read as a string when it is one; a path
+//! starting with `#` reads a number (as the platform writes it); a path ending in `/` says whether
+//! a plain object is there (`""`). Anything else reads as absent, because a server may send
+//! anything. (A row is deserialized one value at a time, never failing the whole answer.)
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+/// One row: the values of a table's paths, in its order.
+pub type Row = Vec<Option<String>>;
 
-/// One level of a parsed answer: every key any view reads, at any depth, in one recursive
-/// struct. serde-wasm-bindgen then generates code for one struct and four field types, not one
-/// per view and field (that was 45 KB of the wasm). Fields not named here are never read.
-#[derive(Debug, Default, Clone, PartialEq, serde::Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct Level {
-    pub code: Text,
-    pub message: Text,
-    pub target: Text,
-    pub date: Text,
-    pub state: Text,
-    pub reason: Text,
-    pub id: Text,
-    pub location: Text,
-    pub time_began: Text,
-    pub time_ended: Text,
-    pub steady_state_last_achieved_time: Text,
-    #[serde(rename = "request-id")]
-    pub request_id: Text,
-    #[serde(rename = "client-request-id")]
-    pub client_request_id: Text,
-    #[serde(rename = "retry-after")]
-    pub retry_after: Text,
-    #[serde(rename = "content-type")]
-    pub content_type: Text,
-    #[serde(rename = "@odata.nextLink")]
-    pub next_link: Text,
-    pub error: Nested,
-    pub last_execution: Nested,
-    pub quarantine: Nested,
-    pub headers: Nested,
-    pub body: Nested,
-    /// A job's status object, or a sub-response's status number.
-    pub status: Status,
-    pub responses: List,
-}
-
-/// A non-empty string, or nothing for any other value.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Text(pub Option<String>);
-
-/// A nested level, or nothing when the value is not an object.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Nested(pub Option<Box<Level>>);
-
-/// A list of levels (items that are not objects read as empty levels).
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct List(pub Option<Vec<Level>>);
-
-#[derive(Debug, Default, Clone, PartialEq)]
-pub enum Status {
-    #[default]
-    None,
-    Number(f64),
-    Object(Box<Level>),
-}
-
-// Each reads one value and never fails: a value of the wrong type reads as absent, because a
-// server may send anything. (The deserializers read one value at a time, so an error inside a
-// field does not disturb the rest.)
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Text(
-            Option::<String>::deserialize(d)
-                .ok()
-                .flatten()
-                .filter(|s| !s.is_empty()),
-        ))
-    }
-}
-
-impl<'de> Deserialize<'de> for Nested {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Nested(Option::<Box<Level>>::deserialize(d).ok().flatten()))
-    }
-}
-
-impl<'de> Deserialize<'de> for List {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(List(
-            Option::<Vec<Item>>::deserialize(d)
-                .ok()
-                .flatten()
-                .map(|v| v.into_iter().map(|i| i.0).collect()),
-        ))
-    }
-}
-
-/// A list item: a level, or an empty one.
-struct Item(Level);
-
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Item(Level::deserialize(d).unwrap_or_default()))
-    }
-}
-
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Status;
-            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-                f.write_str("a status")
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Status, E> {
-                Ok(Status::Number(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Status, E> {
-                Ok(Status::Number(v as f64))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Status, E> {
-                Ok(Status::Number(v as f64))
-            }
-            // A job's status: the four keys decided on, read with the field types Level already uses.
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Status, A::Error> {
-                let mut s = Level::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "code" => s.code = map.next_value()?,
-                        "steadyStateLastAchievedTime" => {
-                            s.steady_state_last_achieved_time = map.next_value()?
-                        }
-                        "lastExecution" => s.last_execution = map.next_value()?,
-                        "quarantine" => s.quarantine = map.next_value()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(Status::Object(Box::new(s)))
-            }
+/// Declares a table of paths once: an enum of its positions and `PATHS` in the same order.
+macro_rules! table {
+    ($(#[$m:meta])* $name:ident { $($v:ident = $p:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($v,)* }
+        impl $name {
+            pub const PATHS: &'static [&'static str] = &[$($p,)*];
         }
-        Ok(d.deserialize_any(V).unwrap_or_default())
-    }
+    };
 }
 
-impl Level {
-    fn nested(n: &Nested) -> Option<&Level> {
-        n.0.as_deref()
+table!(
+    /// An answer's row, read from `{ h: its headers (names lower-case), b: its parsed body }`.
+    /// Its first ten paths match [`Sub`]'s: headers, then the error object.
+    Top {
+        RetryAfter = "h/retry-after",
+        RequestId = "h/request-id",
+        ClientRequestId = "h/client-request-id",
+        Date = "h/date",
+        ContentType = "h/content-type",
+        Location = "h/location",
+        Error = "b/error/",
+        ErrorCode = "b/error/code",
+        ErrorMessage = "b/error/message",
+        ErrorTarget = "b/error/target",
+        NextLink = "b/@odata.nextLink",
     }
-    fn status_level(&self) -> Option<&Level> {
-        match &self.status {
-            Status::Object(l) => Some(l),
-            _ => None,
-        }
+);
+
+table!(
+    /// A `$batch` sub-response's row, read from the sub-response (header names lower-case).
+    Sub {
+        RetryAfter = "headers/retry-after",
+        RequestId = "headers/request-id",
+        ClientRequestId = "headers/client-request-id",
+        Date = "headers/date",
+        ContentType = "headers/content-type",
+        Location = "headers/location",
+        Error = "body/error/",
+        ErrorCode = "body/error/code",
+        ErrorMessage = "body/error/message",
+        ErrorTarget = "body/error/target",
+        Status = "#status",
+        Id = "id",
     }
+);
+
+table!(
+    /// A job's row, read from its `status` object (an empty row when there is none).
+    Job {
+        Code = "code",
+        LastExecution = "lastExecution/",
+        State = "lastExecution/state",
+        TimeBegan = "lastExecution/timeBegan",
+        TimeEnded = "lastExecution/timeEnded",
+        ExecutionError = "lastExecution/error/",
+        ExecutionErrorCode = "lastExecution/error/code",
+        ExecutionErrorMessage = "lastExecution/error/message",
+        ExecutionErrorTarget = "lastExecution/error/target",
+        Quarantine = "quarantine/",
+        Reason = "quarantine/reason",
+        QuarantineError = "quarantine/error/",
+        QuarantineErrorCode = "quarantine/error/code",
+        QuarantineErrorMessage = "quarantine/error/message",
+        QuarantineErrorTarget = "quarantine/error/target",
+        SteadyState = "steadyStateLastAchievedTime",
+    }
+);
+
+table!(
+    /// One inner error's row (the JS layer flattens the `innerError` chain, any case, outermost first).
+    Inner {
+        RequestId = "request-id",
+        ClientRequestId = "client-request-id",
+        Date = "date",
+    }
+);
+
+/// Every table, for the JS layer: tables separated by a line break, paths by a space.
+pub fn tables() -> String {
+    [Top::PATHS, Job::PATHS, Inner::PATHS, Sub::PATHS]
+        .map(|t| t.join(" "))
+        .join("\n")
 }
 
-fn t(t: &Text) -> Option<String> {
-    t.0.clone()
+/// A non-empty string at `i`.
+fn text(row: &[Option<String>], i: usize) -> Option<String> {
+    row.get(i).cloned().flatten().filter(|s| !s.is_empty())
+}
+
+/// Whether the object a `/`-ended path names is there.
+fn has(row: &[Option<String>], i: usize) -> bool {
+    matches!(row.get(i), Some(Some(_)))
+}
+
+/// The error object whose marker is at `i`, followed by its code, message and target.
+fn error_at(row: &[Option<String>], i: usize) -> Option<GraphErrorView> {
+    has(row, i).then(|| GraphErrorView {
+        code: text(row, i + 1),
+        message: text(row, i + 2),
+        target: text(row, i + 3),
+    })
 }
 
 /// `{"error": {...}}`: what a failed answer says, by Graph's rules (handle by code, never message).
@@ -174,24 +131,6 @@ pub struct GraphErrorView {
     pub target: Option<String>,
 }
 
-impl From<&Level> for GraphErrorView {
-    fn from(l: &Level) -> Self {
-        Self {
-            code: t(&l.code),
-            message: t(&l.message),
-            target: t(&l.target),
-        }
-    }
-}
-
-impl From<&Level> for ErrorBody {
-    fn from(l: &Level) -> Self {
-        Self {
-            error: Level::nested(&l.error).map(GraphErrorView::from),
-        }
-    }
-}
-
 /// The ids an inner error carries. The JS layer flattens the chain (`innerError`/`innererror`,
 /// any case) into a list, outermost first; the first that has an id gives it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -199,21 +138,6 @@ pub struct InnerIds {
     pub request_id: Option<String>,
     pub client_request_id: Option<String>,
     pub date: Option<String>,
-}
-
-impl From<&Level> for InnerIds {
-    fn from(l: &Level) -> Self {
-        Self {
-            request_id: t(&l.request_id),
-            client_request_id: t(&l.client_request_id),
-            date: t(&l.date),
-        }
-    }
-}
-
-/// The inner-error chain as the JS layer sends it.
-pub fn inner_ids(list: &List) -> Vec<InnerIds> {
-    list.0.iter().flatten().map(InnerIds::from).collect()
 }
 
 /// The response headers Rust decides on (names lower-case).
@@ -225,19 +149,6 @@ pub struct HeaderView {
     pub date: Option<String>,
     pub content_type: Option<String>,
     pub location: Option<String>,
-}
-
-impl From<&Level> for HeaderView {
-    fn from(l: &Level) -> Self {
-        Self {
-            retry_after: t(&l.retry_after),
-            request_id: t(&l.request_id),
-            client_request_id: t(&l.client_request_id),
-            date: t(&l.date),
-            content_type: t(&l.content_type),
-            location: t(&l.location),
-        }
-    }
 }
 
 /// A synchronization job, as far as starting, pausing and waiting decide on it.
@@ -268,45 +179,10 @@ pub struct QuarantineView {
     pub error: Option<GraphErrorView>,
 }
 
-impl From<&Level> for StatusView {
-    fn from(s: &Level) -> Self {
-        Self {
-            code: t(&s.code),
-            last_execution: Level::nested(&s.last_execution).map(|e| ExecutionView {
-                state: t(&e.state),
-                time_began: t(&e.time_began),
-                time_ended: t(&e.time_ended),
-                error: Level::nested(&e.error).map(GraphErrorView::from),
-            }),
-            quarantine: Level::nested(&s.quarantine).map(|q| QuarantineView {
-                reason: t(&q.reason),
-                error: Level::nested(&q.error).map(GraphErrorView::from),
-            }),
-            steady_state_last_achieved_time: t(&s.steady_state_last_achieved_time),
-        }
-    }
-}
-
-impl From<&Level> for JobView {
-    fn from(l: &Level) -> Self {
-        Self {
-            status: l.status_level().map(StatusView::from),
-        }
-    }
-}
-
 /// One page of `GET .../jobs`.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct PageView {
     pub next_link: Option<String>,
-}
-
-impl From<&Level> for PageView {
-    fn from(l: &Level) -> Self {
-        Self {
-            next_link: t(&l.next_link),
-        }
-    }
 }
 
 /// A `$batch` answer: the sub-responses Rust decides on.
@@ -330,49 +206,231 @@ pub struct SubBodyView {
     pub status: Option<StatusView>,
 }
 
-impl From<&Level> for BatchView {
-    fn from(l: &Level) -> Self {
-        let sub = |r: &Level| SubResponseView {
-            id: t(&r.id),
-            status: match r.status {
-                Status::Number(n) => Some(n),
-                _ => None,
-            },
-            headers: Level::nested(&r.headers).map(HeaderView::from),
-            body: Level::nested(&r.body).map(|b| SubBodyView {
-                error: Level::nested(&b.error).map(GraphErrorView::from),
-                status: b.status_level().map(StatusView::from),
-            }),
-        };
+impl HeaderView {
+    /// From a [`Top`] or a [`Sub`] row (both begin with the same header paths).
+    pub fn from_row(r: &[Option<String>]) -> Self {
         Self {
-            responses: l.responses.0.as_ref().map(|v| v.iter().map(sub).collect()),
+            retry_after: text(r, Top::RetryAfter as usize),
+            request_id: text(r, Top::RequestId as usize),
+            client_request_id: text(r, Top::ClientRequestId as usize),
+            date: text(r, Top::Date as usize),
+            content_type: text(r, Top::ContentType as usize),
+            location: text(r, Top::Location as usize),
         }
     }
 }
 
-/// A view from JSON text, through [`Level`] as the wasm reads it (test helper).
+impl ErrorBody {
+    /// From a [`Top`] or a [`Sub`] row.
+    pub fn from_row(r: &[Option<String>]) -> Self {
+        Self {
+            error: error_at(r, Top::Error as usize),
+        }
+    }
+}
+
+impl InnerIds {
+    pub fn from_row(r: &[Option<String>]) -> Self {
+        Self {
+            request_id: text(r, Inner::RequestId as usize),
+            client_request_id: text(r, Inner::ClientRequestId as usize),
+            date: text(r, Inner::Date as usize),
+        }
+    }
+}
+
+impl StatusView {
+    /// From a [`Job`] row; `None` for an empty one (the job had no status object).
+    pub fn from_row(r: &[Option<String>]) -> Option<Self> {
+        use Job as J;
+        (!r.is_empty()).then(|| Self {
+            code: text(r, J::Code as usize),
+            last_execution: has(r, J::LastExecution as usize).then(|| ExecutionView {
+                state: text(r, J::State as usize),
+                time_began: text(r, J::TimeBegan as usize),
+                time_ended: text(r, J::TimeEnded as usize),
+                error: error_at(r, J::ExecutionError as usize),
+            }),
+            quarantine: has(r, J::Quarantine as usize).then(|| QuarantineView {
+                reason: text(r, J::Reason as usize),
+                error: error_at(r, J::QuarantineError as usize),
+            }),
+            steady_state_last_achieved_time: text(r, J::SteadyState as usize),
+        })
+    }
+}
+
+impl JobView {
+    pub fn from_row(r: &[Option<String>]) -> Self {
+        Self {
+            status: StatusView::from_row(r),
+        }
+    }
+}
+
+impl PageView {
+    pub fn from_row(r: &[Option<String>]) -> Self {
+        Self {
+            next_link: text(r, Top::NextLink as usize),
+        }
+    }
+}
+
+impl BatchView {
+    /// From the sub-response rows, each followed by its body's [`Job`] row; `None` when the
+    /// answer had no `responses` array.
+    pub fn from_rows(subs: Option<&[Row]>) -> Self {
+        let sub = |pair: &[Row]| {
+            let (r, job) = (&pair[0], pair.get(1).map_or(&[][..], Vec::as_slice));
+            SubResponseView {
+                id: text(r, Sub::Id as usize),
+                // The platform wrote the number; a status is three digits.
+                status: text(r, Sub::Status as usize)
+                    .and_then(|s| s.parse::<u16>().ok())
+                    .map(f64::from),
+                headers: Some(HeaderView::from_row(r)),
+                body: Some(SubBodyView {
+                    error: error_at(r, Sub::Error as usize),
+                    status: StatusView::from_row(job),
+                }),
+            }
+        };
+        Self {
+            responses: subs.map(|s| s.chunks(2).map(sub).collect()),
+        }
+    }
+}
+
+/// JS's reading of one path, for native tests: own properties of plain objects only.
 #[cfg(test)]
-pub(crate) fn from_json<T: for<'a> From<&'a Level>>(text: &str) -> T {
-    T::from(&level_json(text))
+pub(crate) fn pick(root: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    let (number, path) = match path.strip_prefix('#') {
+        Some(p) => (true, p),
+        None => (false, path),
+    };
+    let object = path.ends_with('/');
+    let mut v = Some(root);
+    for key in path.split('/').filter(|k| !k.is_empty()) {
+        v = v.and_then(Value::as_object).and_then(|o| o.get(key));
+    }
+    match v? {
+        Value::Object(_) if object => Some(String::new()),
+        _ if object => None,
+        Value::String(s) if !number => Some(s.clone()),
+        Value::Number(n) if number => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A row of `table` read from `root` as the JS layer reads it (test helper).
+#[cfg(test)]
+pub(crate) fn row(root: &serde_json::Value, table: &[&str]) -> Row {
+    table.iter().map(|p| pick(root, p)).collect()
+}
+
+/// The [`Job`] row of an object's `status` (empty when it is not an object), as JS reads it.
+#[cfg(test)]
+pub(crate) fn job_row(o: &serde_json::Value) -> Row {
+    match o.get("status") {
+        Some(s) if s.is_object() => row(s, Job::PATHS),
+        _ => Row::new(),
+    }
+}
+
+/// A view from JSON text, read as the JS layer reads an answer (test helper): headers for
+/// [`HeaderView`], the body for the others.
+#[cfg(test)]
+pub(crate) fn from_json<T: FromJson>(text: &str) -> T {
+    T::from_json(&serde_json::from_str(text).unwrap_or(serde_json::Value::Null))
+}
+
+#[cfg(test)]
+pub(crate) trait FromJson {
+    fn from_json(v: &serde_json::Value) -> Self;
+}
+
+#[cfg(test)]
+fn top_row(h: &serde_json::Value, b: &serde_json::Value) -> Row {
+    row(&serde_json::json!({ "h": h, "b": b }), Top::PATHS)
+}
+
+#[cfg(test)]
+impl FromJson for HeaderView {
+    fn from_json(v: &serde_json::Value) -> Self {
+        HeaderView::from_row(&top_row(v, &serde_json::Value::Null))
+    }
+}
+
+#[cfg(test)]
+impl FromJson for ErrorBody {
+    fn from_json(v: &serde_json::Value) -> Self {
+        ErrorBody::from_row(&top_row(&serde_json::Value::Null, v))
+    }
+}
+
+#[cfg(test)]
+impl FromJson for JobView {
+    fn from_json(v: &serde_json::Value) -> Self {
+        JobView::from_row(&job_row(v))
+    }
+}
+
+#[cfg(test)]
+impl FromJson for PageView {
+    fn from_json(v: &serde_json::Value) -> Self {
+        PageView::from_row(&top_row(&serde_json::Value::Null, v))
+    }
+}
+
+#[cfg(test)]
+impl FromJson for BatchView {
+    fn from_json(v: &serde_json::Value) -> Self {
+        let subs: Option<Vec<Row>> = v.get("responses").and_then(|r| r.as_array()).map(|list| {
+            list.iter()
+                .flat_map(|r| {
+                    let lower = lower_headers(r);
+                    [
+                        row(&lower, Sub::PATHS),
+                        job_row(lower.get("body").unwrap_or(&serde_json::Value::Null)),
+                    ]
+                })
+                .collect()
+        });
+        BatchView::from_rows(subs.as_deref())
+    }
+}
+
+/// A sub-response with its header names lower-cased, as the JS layer gives it.
+#[cfg(test)]
+fn lower_headers(r: &serde_json::Value) -> serde_json::Value {
+    let mut r = r.clone();
+    if let Some(h) = r.get_mut("headers").and_then(|h| h.as_object_mut()) {
+        *h = h
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+    }
+    r
+}
+
+#[cfg(test)]
+impl FromJson for InnerIds {
+    fn from_json(v: &serde_json::Value) -> Self {
+        InnerIds::from_row(&row(v, Inner::PATHS))
+    }
 }
 
 /// An inner-error chain (a JSON array) as the JS layer sends it (test helper).
 #[cfg(test)]
 pub(crate) fn inner_json(text: &str) -> Vec<InnerIds> {
-    let list = serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| List::deserialize(v).ok())
-        .unwrap_or_default();
-    inner_ids(&list)
-}
-
-/// JSON text to a [`Level`] through a `serde_json::Value`: one value at a time, as
-/// serde-wasm-bindgen reads a parsed JS value.
-#[cfg(test)]
-pub(crate) fn level_json(text: &str) -> Level {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| Level::deserialize(v).ok())
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    v.as_array()
+        .map(|l| {
+            l.iter()
+                .map(|i| InnerIds::from_row(&row(i, Inner::PATHS)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -12,7 +12,7 @@ use crate::engine::{self, Answer, Body, Op, Read};
 use crate::error::ErrorData;
 use crate::input::{self, InvalidArgument};
 use crate::options::{self as o, Calls};
-use crate::views::{self, BatchView, ErrorBody, HeaderView, JobView, Level, List, PageView};
+use crate::views::{self, BatchView, ErrorBody, HeaderView, InnerIds, JobView, PageView, Row};
 
 /// The engine, driven from `glue.js`.
 #[wasm_bindgen]
@@ -20,8 +20,8 @@ pub struct Machine {
     engine: engine::Machine,
 }
 
-/// A parsed value read through the one [`Level`] struct (typed, once; fields not named are never read).
-fn level(v: JsValue) -> Level {
+/// Rows of an answer as the JS layer read them (see [`views`]), typed, in one crossing.
+fn rows(v: JsValue) -> Vec<Row> {
     serde_wasm_bindgen::from_value(v).unwrap_or_default()
 }
 
@@ -51,42 +51,53 @@ impl Machine {
         self.engine.token_failed(message, now);
     }
 
-    /// An answer in `slot`: its headers (lower-case names), the parsed body (or undefined),
-    /// the start of the body text, and Graph's inner-error chain flattened by the driver.
+    /// The paths the JS layer reads from answers ([`views::tables`]).
+    pub fn paths(&self) -> String {
+        views::tables()
+    }
+
+    /// An answer in `slot`: its rows (the answer's [`views::Top`] row, its body's
+    /// [`views::Job`] row, then one [`views::Inner`] row per inner error), the `$batch`
+    /// sub-responses' rows (each [`views::Sub`] row followed by its body's job row; `null` when
+    /// there is no `responses` array), whether the body parsed, and the start of the body text.
     #[allow(clippy::too_many_arguments)]
     pub fn response(
         &mut self,
         slot: u32,
         status: u16,
         status_text: String,
-        headers: JsValue,
-        body: JsValue,
+        rows: JsValue,
+        parsed: bool,
+        subs: JsValue,
         head: Option<String>,
-        inner: JsValue,
         now: f64,
     ) {
         let Some(r) = self.engine.request(slot) else {
             return;
         };
-        let parsed = !body.is_undefined();
         let (read, expect) = (r.read, r.expect);
-        let l = level(body);
+        let rows = self::rows(rows);
+        let top = rows.first().map_or(&[][..], Vec::as_slice);
+        let job = rows.get(1).map_or(&[][..], Vec::as_slice);
         let body = match read {
-            _ if status != expect => {
-                let inner: List = serde_wasm_bindgen::from_value(inner).unwrap_or_default();
-                Body::Error(ErrorBody::from(&l).error, views::inner_ids(&inner))
-            }
+            _ if status != expect => Body::Error(
+                ErrorBody::from_row(top).error,
+                rows.iter().skip(2).map(|r| InnerIds::from_row(r)).collect(),
+            ),
             _ if !parsed => Body::None,
-            Read::Job => Body::Job(JobView::from(&l)),
-            Read::Page => Body::Page(PageView::from(&l)),
-            Read::Batch => Body::Batch(BatchView::from(&l)),
+            Read::Job => Body::Job(JobView::from_row(job)),
+            Read::Page => Body::Page(PageView::from_row(top)),
+            Read::Batch => {
+                let subs: Option<Vec<Row>> =
+                    serde_wasm_bindgen::from_value(subs).unwrap_or_default();
+                Body::Batch(BatchView::from_rows(subs.as_deref()))
+            }
             Read::Nothing => Body::None,
         };
-        let headers = HeaderView::from(&level(headers));
         let answer = Answer {
             status,
             status_text,
-            headers,
+            headers: HeaderView::from_row(top),
             body,
             body_head: head,
         };

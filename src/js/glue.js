@@ -304,6 +304,40 @@ function withoutContext(job) {
   return job;
 }
 
+// ---- what crosses: the paths src/views.rs declares ----
+
+let TABLES;
+
+/** The engine's tables of paths (src/views.rs), each path split into its keys, read once. */
+function tables(m) {
+  if (!TABLES) {
+    TABLES = m.paths().split('\n').map((t) => t.split(' ').map((p) => {
+      const number = p[0] === '#';
+      const keys = (number ? p.slice(1) : p).split('/');
+      const object = keys[keys.length - 1] === '';
+      return { number, object, keys: object ? keys.slice(0, -1) : keys };
+    }));
+  }
+  return TABLES;
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A row: each path read from `root` through own properties of plain objects only; a string,
+ * a number as text (#), '' for an object (a path ending in /), else null. */
+function pick(root, table) {
+  return table.map(({ number, object, keys }) => {
+    let v = root;
+    for (const k of keys) v = isObject(v) && Object.prototype.hasOwnProperty.call(v, k) ? v[k] : undefined;
+    if (object) return isObject(v) ? '' : null;
+    if (number) return typeof v === 'number' ? String(v) : null;
+    return typeof v === 'string' ? v : null;
+  });
+}
+
+/** The job row of `o.status` (empty when it is not an object). */
+const jobRow = (o, table) => (isObject(o) && isObject(o.status) && Object.prototype.hasOwnProperty.call(o, 'status') ? pick(o.status, table) : []);
+
 // Success bodies (a job, a page, a $batch answer) may be larger than error bodies, never unbounded.
 const SUCCESS_LIMIT = 4 * 1024 * 1024;
 // An error body is read a little past its cap, so that a token crossing the cap is redacted whole.
@@ -394,8 +428,9 @@ async function run(m, c) {
         }
       }
       // $batch sub-responses carry headers in the server's own case: names lower-case, as fetch gives them.
-      if (json && Array.isArray(json.responses)) {
-        for (const r of json.responses) {
+      const responses = json && Array.isArray(json.responses) ? json.responses : undefined;
+      if (responses) {
+        for (const r of responses) {
           if (r && typeof r === 'object' && r.headers && typeof r.headers === 'object') {
             const lower = {};
             for (const k of Object.keys(r.headers)) define(lower, k.toLowerCase(), r.headers[k]);
@@ -409,7 +444,12 @@ async function run(m, c) {
       slots[slot] = data;
       const err = json && typeof json === 'object' ? json.error : undefined;
       const head = text === undefined ? undefined : text.slice(0, 2000);
-      return () => m.response(slot, status, redact(resp.statusText || ''), h, json, head, innerChain(err), Date.now());
+      return () => {
+        const t = tables(m);
+        const rows = [pick({ h, b: json }, t[0]), jobRow(json, t[1]), ...innerChain(err).map((i) => pick(i, t[2]))];
+        const subs = responses && responses.flatMap((r) => [pick(r, t[3]), jobRow(r && r.body, t[1])]);
+        m.response(slot, status, redact(resp.statusText || ''), rows, json !== undefined, subs, head, Date.now());
+      };
     })().finally(() => {
       off();
       controllers.delete(controller);
