@@ -279,20 +279,6 @@ pub fn default_scope(base_url: &str) -> String {
     [base_url, "/.default"].concat()
 }
 
-/// Formats 16 random bytes as a version-4 UUID.
-pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.extend(crate::text::hex_byte(*b));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,12 +422,6 @@ mod tests {
             default_scope("https://graph.microsoft.us"),
             "https://graph.microsoft.us/.default"
         );
-    }
-
-    #[test]
-    fn uuid_v4_sets_version_and_variant() {
-        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
     }
 
     #[test]

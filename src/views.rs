@@ -13,19 +13,24 @@
 /// One row: the values of a table's paths, in its order.
 pub type Row = Vec<Option<String>>;
 
-/// Declares a table of paths once: an enum of its positions and `PATHS` in the same order.
-macro_rules! table {
-    ($(#[$m:meta])* $name:ident { $($v:ident = $p:literal,)* }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($v,)* }
-        impl $name {
-            pub const PATHS: &'static [&'static str] = &[$($p,)*];
-        }
+/// Declares the tables of paths once: for each, an enum of its positions and `PATHS` in the same
+/// order; and [`TABLES`], all of them as one text for the JS layer.
+macro_rules! tables {
+    ($($(#[$m:meta])* $name:ident { $($v:ident = $p:literal,)* })*) => {
+        $(
+            $(#[$m])*
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum $name { $($v,)* }
+            impl $name {
+                pub const PATHS: &'static [&'static str] = &[$($p,)*];
+            }
+        )*
+        /// Every table, in declaration order, for the JS layer: a line each, paths followed by a space.
+        pub const TABLES: &str = concat!($($($p, " ",)* "\n",)*);
     };
 }
 
-table!(
+tables! {
     /// An answer's row, read from `{ h: its headers (names lower-case), b: its parsed body }`.
     /// Its first ten paths match [`Sub`]'s: headers, then the error object.
     Top {
@@ -41,9 +46,7 @@ table!(
         ErrorTarget = "b/error/target",
         NextLink = "b/@odata.nextLink",
     }
-);
 
-table!(
     /// A `$batch` sub-response's row, read from the sub-response (header names lower-case).
     Sub {
         RetryAfter = "headers/retry-after",
@@ -59,9 +62,7 @@ table!(
         Status = "#status",
         Id = "id",
     }
-);
 
-table!(
     /// A job's row, read from its `status` object (an empty row when there is none).
     Job {
         Code = "code",
@@ -81,22 +82,14 @@ table!(
         QuarantineErrorTarget = "quarantine/error/target",
         SteadyState = "steadyStateLastAchievedTime",
     }
-);
 
-table!(
     /// One inner error's row (the JS layer flattens the `innerError` chain, any case, outermost first).
     Inner {
         RequestId = "request-id",
         ClientRequestId = "client-request-id",
         Date = "date",
     }
-);
 
-/// Every table, for the JS layer: tables separated by a line break, paths by a space.
-pub fn tables() -> String {
-    [Top::PATHS, Job::PATHS, Inner::PATHS, Sub::PATHS]
-        .map(|t| t.join(" "))
-        .join("\n")
 }
 
 /// A non-empty string at `i`.
@@ -437,6 +430,22 @@ pub(crate) fn inner_json(text: &str) -> Vec<InnerIds> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_cross_whole_and_top_and_sub_share_positions() {
+        // HeaderView and ErrorBody read either row at the same positions.
+        for i in 0..=Top::ErrorTarget as usize {
+            let after_root = |p: &str| p.split_once('/').map(|(_, rest)| rest.to_owned());
+            assert_eq!(after_root(Top::PATHS[i]), after_root(Sub::PATHS[i]), "{i}");
+        }
+        // The JS layer takes them in this order.
+        let joined = [Top::PATHS, Sub::PATHS, Job::PATHS, Inner::PATHS];
+        let lines: Vec<Vec<&str>> = TABLES
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(lines, joined.map(|t| t.to_vec()));
+    }
 
     #[test]
     fn graph_error_fields_and_odd_types() {

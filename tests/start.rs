@@ -106,6 +106,36 @@ async fn each_call_sends_a_fresh_client_request_id() {
     );
 }
 
+/// `crypto.randomUUID` exists only in secure contexts (an admin page served over plain http has
+/// none): the id is then a version-4 UUID made from `crypto.getRandomValues`.
+#[wasm_bindgen_test]
+async fn without_random_uuid_the_client_request_id_is_still_a_v4_uuid() {
+    let (sp, job) = (guid(), job_id());
+    job_in_state(&sp, &job, "Paused").await;
+    js("Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true })");
+    let result = start(TOKEN, &sp, &job, options("{}")).await;
+    js("delete globalThis.crypto.randomUUID");
+    result.unwrap();
+    let reqs = recorded(&sp).await;
+    let id = header(&reqs[0], "client-request-id").expect("client-request-id");
+    let groups: Vec<&str> = id.split('-').collect();
+    assert_eq!(
+        groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{id}"
+    );
+    assert!(
+        id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert!(groups[2].starts_with('4'), "version 4: {id}");
+    assert!(
+        matches!(&groups[3][..1], "8" | "9" | "a" | "b"),
+        "variant: {id}"
+    );
+    assert_ne!(id, guid(), "randomUUID is back");
+}
+
 #[wasm_bindgen_test]
 async fn unknown_token_is_401_with_every_field() {
     let (sp, job) = (guid(), job_id());

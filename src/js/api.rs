@@ -51,9 +51,9 @@ impl Machine {
         self.engine.token_failed(message, now);
     }
 
-    /// The paths the JS layer reads from answers ([`views::tables`]).
-    pub fn paths(&self) -> String {
-        views::tables()
+    /// The paths the JS layer reads from answers ([`views::TABLES`]).
+    pub fn paths(&self) -> JsString {
+        views::TABLES.into()
     }
 
     /// An answer in `slot`: its rows (the answer's [`views::Top`] row, its body's

@@ -104,6 +104,28 @@ export function getTokenOf(o) {
   }
 }
 
+/** A fresh client-request-id: crypto.randomUUID(), else a v4 UUID from crypto.getRandomValues
+ * (randomUUID exists only in secure contexts), else from Math.random. Never throws. */
+export function newClientRequestId() {
+  const c = globalThis.crypto;
+  try {
+    const id = c.randomUUID();
+    if (typeof id === 'string') return id;
+  } catch {
+    // not a secure context, or no Web Crypto: the bytes below
+  }
+  const b = new Uint8Array(16);
+  try {
+    c.getRandomValues(b);
+  } catch {
+    for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 // ---- stopping: the caller's signal and the deadline ----
 
 // One 'abort' listener per caller signal, however many calls share it (no MaxListeners warning).
@@ -308,10 +330,10 @@ function withoutContext(job) {
 
 let TABLES;
 
-/** The engine's tables of paths (src/views.rs), each path split into its keys, read once. */
+/** The engine's tables of paths (src/views.rs: Top, Sub, Job, Inner), each path split into its keys, read once. */
 function tables(m) {
   if (!TABLES) {
-    TABLES = m.paths().split('\n').map((t) => t.split(' ').map((p) => {
+    TABLES = m.paths().split('\n').map((t) => t.split(' ').filter(Boolean).map((p) => {
       const number = p[0] === '#';
       const keys = (number ? p.slice(1) : p).split('/');
       const object = keys[keys.length - 1] === '';
@@ -445,9 +467,9 @@ async function run(m, c) {
       const err = json && typeof json === 'object' ? json.error : undefined;
       const head = text === undefined ? undefined : text.slice(0, 2000);
       return () => {
-        const t = tables(m);
-        const rows = [pick({ h, b: json }, t[0]), jobRow(json, t[1]), ...innerChain(err).map((i) => pick(i, t[2]))];
-        const subs = responses && responses.flatMap((r) => [pick(r, t[3]), jobRow(r && r.body, t[1])]);
+        const [top, sub, job, inner] = tables(m);
+        const rows = [pick({ h, b: json }, top), jobRow(json, job), ...innerChain(err).map((i) => pick(i, inner))];
+        const subs = responses && responses.flatMap((r) => [pick(r, sub), jobRow(r && r.body, job)]);
         m.response(slot, status, redact(resp.statusText || ''), rows, json !== undefined, subs, head, Date.now());
       };
     })().finally(() => {

@@ -1,6 +1,6 @@
 //! Bindings to the platform and to the JS driver (`glue.js`).
 
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::api::Machine;
@@ -31,36 +31,11 @@ extern "C" {
     /// string saying why it is not one. Never throws.
     #[wasm_bindgen(js_name = ownKeys)]
     pub fn own_keys(v: &JsValue) -> JsValue;
-}
 
-/// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from `crypto.getRandomValues`
-/// (randomUUID exists only in secure contexts), else from `Math.random`.
-pub fn new_client_request_id() -> String {
-    let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).unwrap_or(JsValue::UNDEFINED);
-    if crypto.is_object() {
-        if let Ok(f) = Reflect::get(&crypto, &"randomUUID".into()) {
-            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-                if let Some(s) = f.call0(&crypto).ok().and_then(|v| v.as_string()) {
-                    return s;
-                }
-            }
-        }
-        if let Ok(f) = Reflect::get(&crypto, &"getRandomValues".into()) {
-            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-                let buf = Uint8Array::new_with_length(16);
-                if f.call1(&crypto, &buf).is_ok() {
-                    let mut bytes = [0u8; 16];
-                    buf.copy_to(&mut bytes);
-                    return crate::input::uuid_v4(bytes);
-                }
-            }
-        }
-    }
-    let mut bytes = [0u8; 16];
-    for b in &mut bytes {
-        *b = (js_sys::Math::random() * 256.0) as u8;
-    }
-    crate::input::uuid_v4(bytes)
+    /// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from
+    /// `crypto.getRandomValues` (randomUUID exists only in secure contexts), else `Math.random`.
+    #[wasm_bindgen(js_name = newClientRequestId)]
+    pub fn new_client_request_id() -> String;
 }
 
 /// `Date.parse`, as `None` when it gives NaN.
