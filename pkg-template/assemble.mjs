@@ -151,10 +151,10 @@ writeFileSync(join(out, 'README.md'), readFileSync(join(tpl, 'README.md'), 'utf8
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
 cpSync(join(root, 'CHANGELOG.md'), join(out, 'CHANGELOG.md'));
 cpSync(join(tpl, 'cli.mjs'), join(out, 'cli.mjs')); // the graph-sync-job command (package.json "bin")
-// Last (the steps above read the generated text): what browsers download ships with whitespace and syntax minified; names are kept, so stack
+// Last (the steps above read the generated text): what browsers download ships minified; function and class names are kept, so stack
 // frames and GraphError read the same (README "Size").
 for (const file of [join(out, 'web', GLUE), join(out, 'web', SNIPPET)]) {
-  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'esm', minifyWhitespace: true, minifySyntax: true, keepNames: true });
+  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'esm', minify: true, keepNames: true });
   writeFileSync(file, code);
 }
 
