@@ -4,7 +4,7 @@
 
 use crate::engine::Dates;
 use crate::retry_after;
-use crate::text::decimal;
+use crate::text::{self, decimal};
 use crate::views::{GraphErrorView, HeaderView, InnerIds};
 
 /// Longest `body` kept on an error, in UTF-16 units (64 Ki); longer bodies are cut and
@@ -185,18 +185,18 @@ pub fn from_response(resp: &HttpResponse<'_>, dates: &Dates, now_ms: f64) -> Err
 /// ```
 pub fn hint(status: u16, code: &str, message: &str, ids: (&str, &str)) -> Option<&'static str> {
     let (sp, job) = ids;
-    let names = |id: &str| !id.is_empty() && message.contains(id);
+    let names = |id: &str| !id.is_empty() && text::contains(message, id);
     match status {
         404 if code == "Request_ResourceNotFound" && names(sp) => Some(HINT_SP_NOT_FOUND),
         404 if code == "Request_ResourceNotFound" && names(job) => Some(HINT_JOB_NOT_FOUND),
         401 if code == "UnknownError"
             || code == "unexpectedResponse"
-            || message.contains(" no message") =>
+            || text::contains(message, " no message") =>
         {
             Some(HINT_UNKNOWN_401)
         }
         401 if code == "InvalidAuthenticationToken"
-            && message.to_ascii_lowercase().contains("audience") =>
+            && text::contains(&message.to_ascii_lowercase(), "audience") =>
         {
             Some(HINT_AUDIENCE)
         }
@@ -303,7 +303,7 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
     if body.trim().is_empty() {
         return say(&[" with an empty body."]);
     }
-    let looks_html = ct.contains("html") || body.trim_start().starts_with('<');
+    let looks_html = text::contains(&ct, "html") || body.trim_start().starts_with('<');
     if looks_html {
         return match html_title(body) {
             Some(t) => say(&[" with an HTML page: ", &t]),
@@ -311,7 +311,7 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
         };
     }
     let trimmed = body.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') || ct.contains("json") {
+    if trimmed.starts_with('{') || trimmed.starts_with('[') || text::contains(&ct, "json") {
         return say(&[" with a body that is not a Graph error (malformed or unexpected JSON)."]);
     }
     let first_line = body
@@ -333,14 +333,10 @@ fn clip(s: &str, max_chars: usize) -> String {
 /// The text of an HTML page's `<title>`, if short and present.
 fn html_title(body: &str) -> Option<String> {
     let lower = body.to_ascii_lowercase();
-    let start = lower.find("<title")?;
+    let start = text::find(&lower, "<title")?;
     let open_end = start + lower[start..].find('>')? + 1;
-    let close = open_end + lower[open_end..].find("</title")?;
-    let title = body
-        .get(open_end..close)?
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let close = open_end + text::find(&lower[open_end..], "</title")?;
+    let title = text::join(body.get(open_end..close)?.split_whitespace(), " ");
     (!title.is_empty()).then(|| clip(&title, 200))
 }
 

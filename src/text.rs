@@ -21,6 +21,42 @@ pub fn padded(mut n: u64, width: usize) -> String {
     digits.into_iter().map(char::from).collect()
 }
 
+/// Where `needle` first occurs in `hay`: a plain scan, which keeps core's two-way searcher (over
+/// 1 KB) out of the wasm; the texts searched are short (messages are clipped, headers small).
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::find("a <title>", "<title"), Some(2));
+/// ```
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
+/// Whether `needle` occurs in `hay` ([`find`]).
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// `parts` with `sep` between them (one loop instead of the slice `join`'s generic copy).
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::join(["Watermark", "Escrows"], ", "), "Watermark, Escrows");
+/// ```
+pub fn join<'a>(parts: impl IntoIterator<Item = &'a str>, sep: &str) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
+    out
+}
+
 /// Two lower-case hex digits.
 pub fn hex_byte(b: u8) -> [char; 2] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -43,5 +79,24 @@ mod tests {
         assert_eq!(padded(2025, 4), "2025");
         assert_eq!(padded(12345, 3), "12345");
         assert_eq!(hex_byte(0xa5), ['a', '5']);
+    }
+
+    #[test]
+    fn find_agrees_with_core() {
+        let hay = "Resource 'é-abc' does not exist <title>x</title>";
+        for needle in [
+            "",
+            "abc",
+            "é-abc",
+            "</title",
+            "exist <",
+            "nope",
+            "x</title>!",
+            hay,
+        ] {
+            assert_eq!(find(hay, needle), hay.find(needle), "{needle}");
+            assert_eq!(contains(hay, needle), hay.contains(needle), "{needle}");
+        }
+        assert_eq!(find("ab", "abc"), None);
     }
 }

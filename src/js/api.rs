@@ -144,7 +144,7 @@ fn usable_token(value: &JsValue) -> Result<String, String> {
             )
         }
     };
-    if !found.is_valid_utf16() {
+    if !platform::well_formed(&found) {
         return Err("The token source gave a token that is not valid text.".into());
     }
     let s = String::from(found);

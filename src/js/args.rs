@@ -46,7 +46,7 @@ fn string(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument
     let s = v
         .dyn_ref::<JsString>()
         .ok_or_else(|| InvalidArgument::problem(argument, "must be a string"))?;
-    if !s.is_valid_utf16() {
+    if !platform::well_formed(s) {
         return Err(InvalidArgument::problem(
             argument,
             "contains a lone surrogate (not valid Unicode text)",
@@ -261,7 +261,7 @@ pub fn job_action(name: &str, opts: &Options) -> Result<JobAction, InvalidArgume
             opts.list("resetScope")
                 .map(|l| o::check_names("options.resetScope", &l, o::RESET_SCOPES))
                 .transpose()?
-                .map(|names| names.join(", ")),
+                .map(|names| crate::text::join(names, ", ")),
         ),
     })
 }

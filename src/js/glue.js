@@ -104,6 +104,9 @@ export function getTokenOf(o) {
   }
 }
 
+/** Whether a string is well-formed UTF-16: no lone surrogate (it would be sent as U+FFFD). */
+export const wellFormed = (s) => !/\p{Cs}/u.test(s);
+
 /** A fresh client-request-id: crypto.randomUUID(), else a v4 UUID from crypto.getRandomValues
  * (randomUUID exists only in secure contexts), else from Math.random. Never throws. */
 export function newClientRequestId() {

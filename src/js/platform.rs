@@ -32,6 +32,10 @@ extern "C" {
     #[wasm_bindgen(js_name = ownKeys)]
     pub fn own_keys(v: &JsValue) -> JsValue;
 
+    /// Whether a string is well-formed UTF-16 (no lone surrogate). Never throws.
+    #[wasm_bindgen(js_name = wellFormed)]
+    pub fn well_formed(s: &js_sys::JsString) -> bool;
+
     /// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from
     /// `crypto.getRandomValues` (randomUUID exists only in secure contexts), else `Math.random`.
     #[wasm_bindgen(js_name = newClientRequestId)]
