@@ -22,7 +22,13 @@ const headers = {
   'x-ms-ags-diagnostic': '{"ServerInfo":{"DataCenter":"Emulator"}}',
 };
 let status = 204;
-globalThis.fetch = async () => new Response(status === 204 ? null : body, { status, headers });
+let fetched = 0;
+globalThis.fetch = async () => {
+  fetched++;
+  return new Response(status === 204 ? null : body, { status, headers });
+};
+// A token as long as Entra's (a JWT of about 1.8 KB): its length is what redaction pays for.
+const TOKEN = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${'x'.repeat(1700)}.signature`;
 
 async function plain() {
   const r = await fetch('http://x', { method: 'POST', headers: { authorization: 'Bearer t', 'client-request-id': crypto.randomUUID() } });
@@ -33,7 +39,17 @@ async function plain() {
     throw e;
   }
 }
-const ours = () => startSynchronizationJob('token', 'sp', 'job', { retry: { maxRetries: 0 } });
+const ours = () => startSynchronizationJob(TOKEN, 'sp', 'job', { retry: { maxRetries: 0 } });
+
+// What is timed must be the call itself: one request each, resolved on 204, a GraphError on 403
+// (a refused argument would settle without any request and time nothing).
+for (const s of [204, 403]) {
+  status = s;
+  fetched = 0;
+  const outcome = await ours().then((v) => v, (e) => e);
+  const ok = s === 204 ? outcome && outcome.status === 204 : outcome && outcome.name === 'GraphError' && outcome.status === 403;
+  if (!ok || fetched !== 1) throw new Error(`in-process bench: a ${s} call did not do what is timed (${fetched} requests, ${JSON.stringify(outcome)})`);
+}
 
 async function time(fn) {
   const t0 = performance.now();
