@@ -224,23 +224,20 @@ fn prepare(
             seed: (js_sys::Math::random() * 9.0e15) as u64,
         },
     );
-    let ctx = args::context(&[
-        ("kind", &kind.into()),
-        ("source", token),
-        (
-            "getToken",
-            &get_token.map_or(JsValue::UNDEFINED, JsValue::from),
-        ),
-        ("scopes", &Array::from(&scopes).into()),
-        ("signal", &opts.js("signal")),
-        ("timeoutMs", &timeout_ms.into()),
-        ("clientRequestId", &client_request_id.into()),
-        ("onRetry", &opts.js("onRetry")),
-        ("onResponse", &opts.js("onResponse")),
-        ("onProgress", &opts.js("onProgress")),
-        ("errorLimit", &(crate::error::MAX_BODY_CHARS as f64).into()),
-    ]);
-    Ok(platform::drive(Machine { engine }, &ctx))
+    Ok(platform::drive(
+        Machine { engine },
+        kind,
+        token,
+        get_token.map_or(JsValue::UNDEFINED, JsValue::from),
+        Array::from(&scopes),
+        opts.js("signal"),
+        timeout_ms,
+        &client_request_id,
+        opts.js("onRetry"),
+        opts.js("onResponse"),
+        opts.js("onProgress"),
+        crate::error::MAX_BODY_CHARS as u32,
+    ))
 }
 
 /// `GET .../jobs/{jobId}`: the job exactly as Graph sent it.

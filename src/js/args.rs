@@ -1,7 +1,7 @@
 //! Reading the caller's arguments: own properties only, through the option table in
 //! [`crate::options`]; every value checked before anything is sent.
 
-use js_sys::{Array, Function, JsString, Object, Reflect};
+use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -350,13 +350,4 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
         concurrency,
         pairs,
     )))
-}
-
-/// Builds the plain object the JS driver reads its inputs from.
-pub fn context(fields: &[(&str, &JsValue)]) -> Object {
-    let o = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o
 }

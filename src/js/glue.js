@@ -380,9 +380,10 @@ const TOKEN_ROOM = 6 * 16 * 1024;
 
 // ---- the driver ----
 
-/** Runs the engine to the end. Always settles; never throws synchronously. */
-export function drive(machine, c) {
-  return run(machine, c);
+/** Runs the engine to the end with what the engine's checks made of the caller's arguments.
+ * Always settles; never throws synchronously. */
+export function drive(machine, kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit) {
+  return run(machine, { kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit });
 }
 
 async function run(m, c) {

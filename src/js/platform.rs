@@ -1,14 +1,29 @@
 //! Bindings to the platform and to the JS driver (`glue.js`).
 
-use js_sys::{Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::api::Machine;
 
 #[wasm_bindgen(module = "/src/js/glue.js")]
 extern "C" {
-    /// Runs the engine to the end: performs its actions and reports back. Never throws.
-    pub fn drive(machine: Machine, context: &Object) -> Promise;
+    /// Runs the engine to the end: performs its actions and reports back. Never throws
+    /// synchronously. The rest is what the driver needs of the checked arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn drive(
+        machine: Machine,
+        kind: &str,
+        source: &JsValue,
+        get_token: JsValue,
+        scopes: Array,
+        signal: JsValue,
+        timeout_ms: f64,
+        client_request_id: &str,
+        on_retry: JsValue,
+        on_response: JsValue,
+        on_progress: JsValue,
+        error_limit: u32,
+    ) -> Promise;
 
     /// A promise rejected with a `GraphError` made of these fields (JSON text).
     pub fn reject(fields: &str) -> Promise;
