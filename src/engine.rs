@@ -284,6 +284,8 @@ pub enum Op {
         job: String,
         action: JobAction,
         if_status: Option<Vec<&'static str>>,
+        /// The status code the read found, when it let the action go (for the result).
+        read: Option<&'static str>,
     },
     Get {
         sp: String,
@@ -446,6 +448,8 @@ struct Sub {
     item: usize,
     /// A read for `ifStatus`, else the action.
     read: bool,
+    /// For the action after a read: the status code the read found.
+    found: Option<&'static str>,
     retries: u32,
     not_before: f64,
 }
@@ -474,6 +478,7 @@ impl Bulk {
             .map(|item| Sub {
                 item,
                 read,
+                found: None,
                 retries: 0,
                 not_before: 0.0,
             })
@@ -674,6 +679,7 @@ impl Machine {
                 job,
                 action,
                 if_status,
+                ..
             } => match if_status {
                 Some(_) => Request::get(self.target.url(&job_path(sp, Some(job), "")), Read::Job),
                 None => self.action_request(sp, job, action),
@@ -948,13 +954,16 @@ impl Machine {
                     job,
                     action,
                     if_status,
+                    read,
                 },
                 body,
             ) => match (if_status.take(), body) {
                 // The read before the action: act only in a listed state.
                 (Some(allowed), Body::Job(j)) => {
                     let code = j.status.and_then(|s| s.code);
-                    if code.as_deref().is_some_and(|c| allowed.contains(&c)) {
+                    let listed = allowed.iter().find(|a| code.as_deref() == Some(**a));
+                    if let Some(listed) = listed {
+                        *read = Some(*listed);
                         let (sp, job, action) = (sp.clone(), job.clone(), action.clone());
                         let r = self.action_request(&sp, &job, &action);
                         self.put(slot, r);
@@ -965,9 +974,12 @@ impl Machine {
                     }
                 }
                 (Some(_), _) => self.unreadable(slot, answer.status, now),
-                (None, _) => self.finish(Action::Finish {
-                    result: result(false, Some(answer.status), None),
-                }),
+                (None, _) => {
+                    let read = read.map(str::to_owned);
+                    self.finish(Action::Finish {
+                        result: result(false, Some(answer.status), read),
+                    })
+                }
             },
             (Op::Get { .. }, Body::Job(_)) => self.finish(Action::Return { slot }),
             (Op::List { pages, .. }, Body::Page(p)) => {
@@ -1161,14 +1173,15 @@ impl Machine {
                         .and_then(|b| b.status.as_ref())
                         .and_then(|s| s.code.clone());
                     let Op::Bulk(b) = &mut self.op else { return };
-                    let allowed = b
+                    let found = b
                         .if_status
                         .as_ref()
-                        .is_some_and(|l| code.as_deref().is_some_and(|c| l.contains(&c)));
-                    if allowed {
+                        .and_then(|l| l.iter().find(|a| code.as_deref() == Some(**a)).copied());
+                    if found.is_some() {
                         b.queue.push_back(Sub {
                             item: sub.item,
                             read: false,
+                            found,
                             retries: 0,
                             not_before: 0.0,
                         });
@@ -1176,7 +1189,8 @@ impl Machine {
                         settled.push((sub.item, Ok((true, None, code, request_id, pos))));
                     }
                 } else {
-                    settled.push((sub.item, Ok((false, Some(status), None, request_id, pos))));
+                    let found = sub.found.map(str::to_owned);
+                    settled.push((sub.item, Ok((false, Some(status), found, request_id, pos))));
                 }
                 continue;
             }

@@ -269,6 +269,7 @@ fn engine_survives_any_sequence_of_events() {
                 job,
                 action: engine::JobAction::Start,
                 if_status: (r.below(2) == 0).then(|| vec!["Paused"]),
+                read: None,
             },
             1 => Op::Get { sp, job },
             2 => Op::List { sp, pages: 0 },

@@ -235,9 +235,15 @@ async fn if_status_reads_first_and_sends_no_post_for_other_states() {
         (
             get(&r, "skipped").as_bool(),
             get_num(&r, "status"),
-            get_num(&r, "attempts")
+            get_num(&r, "attempts"),
+            get_str(&r, "jobStatus")
         ),
-        (Some(false), Some(204.0), Some(2.0))
+        (
+            Some(false),
+            Some(204.0),
+            Some(2.0),
+            Some("Quarantine".to_owned())
+        )
     );
     assert_eq!(posts(&recorded(&sp).await).len(), 1);
 }

@@ -31,6 +31,7 @@ fn act(action: JobAction, if_status: Option<Vec<&'static str>>) -> Op {
         job: JOB.into(),
         action,
         if_status,
+        read: None,
     }
 }
 
@@ -474,8 +475,9 @@ fn if_status_reads_first_and_acts_only_in_a_listed_state() {
     let a = m.take();
     assert_eq!(sends(&a), [(0, "POST", job_url("/start"), None)]);
     m.response(0, error_answer(204, "{}", ""), 2.0);
+    // The result says what the read found, as when it skips.
     assert!(
-        matches!(m.take().last(), Some(Action::Finish { result }) if !result.skipped && result.attempts == 2)
+        matches!(m.take().last(), Some(Action::Finish { result }) if !result.skipped && result.attempts == 2 && result.job_status.as_deref() == Some("Quarantine"))
     );
 
     let mut m = machine(
@@ -1076,6 +1078,10 @@ fn bulk_if_status_reads_through_batch_and_acts_only_on_listed_states() {
         failed: 0,
         skipped: 2
     }));
+    // The acted item says what the read found, as the skipped ones do.
+    let acted = items(&a);
+    assert_eq!(acted.len(), 1);
+    assert!(acted[0].ok && !acted[0].skipped && acted[0].job_status.as_deref() == Some("Paused"));
 }
 
 #[test]

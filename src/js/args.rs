@@ -272,6 +272,7 @@ pub fn act(name: &str, sp: String, job: String, opts: &Options) -> Result<Op, In
         job,
         action: job_action(name, opts)?,
         if_status: if_status(opts)?,
+        read: None,
     })
 }
 

@@ -498,6 +498,7 @@ test('Start only if Paused or Quarantine: skipped for a NotRun job (no POST), se
   await clickAndWait('#start');
   assert.equal(await page.textContent('#result-title'), 'Job started');
   assert.equal(await fieldText('skipped'), 'no');
+  assert.equal(await fieldText('jobStatus'), 'Paused', 'what the read found');
   assert.deepEqual((await received(PAUSED, 'POST')).map((r) => r.target.split('/').pop()), ['start']);
 });
 
@@ -569,8 +570,9 @@ test('All jobs, keyboard only: ticked ones paused, restarted with a reset scope;
   await page.check('#bulk-if-status');
   await bulkAndWait('#bulk-start');
   const rows = await bulkRows();
-  assert.deepEqual(rows[PAUSED], ['ok', '204', '—', '—']);
-  assert.deepEqual(rows[QUARANTINED], ['ok', '204', '—', '—']);
+  // Each row's job status is what the read found, whether the start was then sent or skipped.
+  assert.deepEqual(rows[PAUSED], ['ok', '204', 'Paused', '—']);
+  assert.deepEqual(rows[QUARANTINED], ['ok', '204', 'Quarantine', '—']);
   assert.deepEqual(rows[ACTIVE], ['skipped', '—', 'Active', '—']);
   assert.deepEqual(rows[NOT_CONFIGURED], ['skipped', '—', 'NotConfigured', '—']);
   assert.match(await page.textContent('#bulk-status'), /2 ok, 3 skipped, 0 failed/);
