@@ -15,6 +15,16 @@ async fn done(p: Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(p).await
 }
 
+/// An export taking (token, servicePrincipalId, jobId, options), called with the demo token.
+fn on_job(
+    export: fn(JsValue, JsValue, JsValue, JsValue) -> Promise,
+    sp: &str,
+    job: &str,
+    opts: JsValue,
+) -> Promise {
+    export(TOKEN.into(), sp.into(), job.into(), opts)
+}
+
 async fn graph_error(p: Promise) -> JsValue {
     let e = done(p).await.expect_err("the call should have failed");
     assert_eq!(get_str(&e, "name").as_deref(), Some("GraphError"));
@@ -49,14 +59,9 @@ fn posts(reqs: &[JsValue]) -> Vec<String> {
 async fn get_resolves_with_the_job_exactly_as_served() {
     let (sp, job) = (guid(), job_id());
     job_in_state(&sp, &job, "Quarantine").await;
-    let got = done(g::get_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        options("{}"),
-    ))
-    .await
-    .unwrap();
+    let got = done(on_job(g::get_synchronization_job, &sp, &job, options("{}")))
+        .await
+        .unwrap();
     assert_eq!(stringify(&got), stringify(&served(&sp, &job).await));
     assert_eq!(
         get_str(&get(&got, "status"), "code").as_deref(),
@@ -95,10 +100,10 @@ async fn list_follows_next_links_across_pages() {
 async fn pause_and_restart_send_exactly_the_documented_requests() {
     let (sp, job) = (guid(), job_id());
     job_in_state(&sp, &job, "Active").await;
-    let r = done(g::pause_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let r = done(on_job(
+        g::pause_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await
@@ -112,18 +117,13 @@ async fn pause_and_restart_send_exactly_the_documented_requests() {
     );
 
     let opts = options(r#"{"resetScope":["Watermark","Escrows"]}"#);
-    done(g::restart_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        opts,
-    ))
-    .await
-    .unwrap();
-    done(g::restart_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    done(on_job(g::restart_synchronization_job, &sp, &job, opts))
+        .await
+        .unwrap();
+    done(on_job(
+        g::restart_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await
@@ -169,13 +169,7 @@ async fn refused_reset_scopes_send_nothing() {
         r#""Full""#,
     ] {
         let opts = options(&format!(r#"{{"resetScope":{scope}}}"#));
-        let e = graph_error(g::restart_synchronization_job(
-            TOKEN.into(),
-            sp.as_str().into(),
-            job.as_str().into(),
-            opts,
-        ))
-        .await;
+        let e = graph_error(on_job(g::restart_synchronization_job, &sp, &job, opts)).await;
         assert_eq!(
             get_str(&e, "kind").as_deref(),
             Some("invalidArgument"),
@@ -188,10 +182,10 @@ async fn refused_reset_scopes_send_nothing() {
         );
     }
     // resetScope belongs to restart only.
-    let e = graph_error(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let e = graph_error(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options(r#"{"resetScope":["Full"]}"#),
     ))
     .await;
@@ -206,14 +200,9 @@ async fn if_status_reads_first_and_sends_no_post_for_other_states() {
     let (sp, job) = (guid(), job_id());
     job_in_state(&sp, &job, "Active").await;
     let opts = || options(r#"{"ifStatus":["Paused","Quarantine"]}"#);
-    let r = done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        opts(),
-    ))
-    .await
-    .unwrap();
+    let r = done(on_job(g::start_synchronization_job, &sp, &job, opts()))
+        .await
+        .unwrap();
     assert_eq!(get(&r, "skipped").as_bool(), Some(true));
     assert_eq!(get_str(&r, "jobStatus").as_deref(), Some("Active"));
     assert!(get(&r, "status").is_undefined());
@@ -223,14 +212,9 @@ async fn if_status_reads_first_and_sends_no_post_for_other_states() {
     );
 
     job_in_state(&sp, &job, "Quarantine").await;
-    let r = done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        opts(),
-    ))
-    .await
-    .unwrap();
+    let r = done(on_job(g::start_synchronization_job, &sp, &job, opts()))
+        .await
+        .unwrap();
     assert_eq!(
         (
             get(&r, "skipped").as_bool(),
@@ -252,10 +236,10 @@ async fn if_status_reads_first_and_sends_no_post_for_other_states() {
 async fn hints_name_the_likely_cause() {
     let (sp, job) = (guid(), job_id());
     // An unknown service principal (an appId passed by mistake).
-    let e = graph_error(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let e = graph_error(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await;
@@ -267,13 +251,7 @@ async fn hints_name_the_likely_cause() {
     );
     // A known service principal without that job.
     job_in_state(&sp, &job_id(), "Paused").await;
-    let e = graph_error(g::get_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        options("{}"),
-    ))
-    .await;
+    let e = graph_error(on_job(g::get_synchronization_job, &sp, &job, options("{}"))).await;
     assert!(get_str(&e, "hint")
         .unwrap()
         .contains("listSynchronizationJobs"));
@@ -297,10 +275,10 @@ async fn hints_name_the_likely_cause() {
         r#"{"kind":"status","status":401,"code":"UnknownError","message":""}"#,
     )
     .await;
-    let e = graph_error(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let e = graph_error(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await;
@@ -315,10 +293,10 @@ async fn hints_name_the_likely_cause() {
         r#"{"kind":"status","status":500}"#,
     )
     .await;
-    let e = graph_error(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let e = graph_error(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options(r#"{"retry":{"maxRetries":0}}"#),
     ))
     .await;
@@ -617,10 +595,10 @@ fn wait_options(json: &str) -> JsValue {
 async fn wait_until_the_cycle_a_start_began_has_ended() {
     let (sp, job) = (guid(), job_id());
     cycling_job(&sp, &job, "succeeded").await;
-    done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    done(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await
@@ -631,14 +609,9 @@ async fn wait_until_the_cycle_a_start_began_has_ended() {
         .call1(&JsValue::NULL, &polls)
         .unwrap();
     Reflect::set(&opts, &"onProgress".into(), &push).unwrap();
-    let j = done(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        opts,
-    ))
-    .await
-    .unwrap();
+    let j = done(on_job(g::wait_for_synchronization_job, &sp, &job, opts))
+        .await
+        .unwrap();
     let last = get(&get(&j, "status"), "lastExecution");
     assert_eq!(get_str(&last, "state").as_deref(), Some("Succeeded"));
     assert!(get_str(&last, "timeEnded").is_some());
@@ -649,21 +622,15 @@ async fn wait_until_the_cycle_a_start_began_has_ended() {
 async fn start_then_wait(outcome: &str, wait: JsValue) -> Result<JsValue, JsValue> {
     let (sp, job) = (guid(), job_id());
     cycling_job(&sp, &job, outcome).await;
-    done(g::start_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    done(on_job(
+        g::start_synchronization_job,
+        &sp,
+        &job,
         options("{}"),
     ))
     .await
     .unwrap();
-    done(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        wait,
-    ))
-    .await
+    done(on_job(g::wait_for_synchronization_job, &sp, &job, wait)).await
 }
 
 #[wasm_bindgen_test]
@@ -711,10 +678,10 @@ async fn polling_honours_a_429s_retry_after() {
     );
     control("POST", "/faults", Some(&body)).await;
     job_in_state(&sp, &job, "Active").await;
-    let e = done(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
+    let e = done(on_job(
+        g::wait_for_synchronization_job,
+        &sp,
+        &job,
         wait_options(r#"{"until":"active"}"#),
     ))
     .await;
@@ -742,13 +709,7 @@ async fn abort_during_a_wait_stops_it_at_once() {
     Reflect::set(&opts, &"signal".into(), &controller.signal()).unwrap();
     abort_later(&controller, 300, &JsValue::from_str("stop"));
     let started = now();
-    let e = graph_error(g::wait_for_synchronization_job(
-        TOKEN.into(),
-        sp.as_str().into(),
-        job.as_str().into(),
-        opts,
-    ))
-    .await;
+    let e = graph_error(on_job(g::wait_for_synchronization_job, &sp, &job, opts)).await;
     assert_eq!(get_str(&e, "kind").as_deref(), Some("aborted"));
     assert_eq!(get(&e, "cause").as_string().as_deref(), Some("stop"));
     assert!(now() - started < 900.0, "stopped during the poll interval");
