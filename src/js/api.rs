@@ -240,148 +240,47 @@ fn prepare(
     ))
 }
 
-/// `GET .../jobs/{jobId}`: the job exactly as Graph sent it.
-#[wasm_bindgen(js_name = getSynchronizationJob, skip_typescript)]
-pub fn get_synchronization_job(
-    token: JsValue,
-    service_principal_id: JsValue,
-    job_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Job("get"),
-        o::GET,
-        token,
-        service_principal_id,
-        job_id,
-        options,
-    )
+/// The exports, one line each: the JS name, the Rust name, the arguments after the token, and
+/// the shape and option set they take to [`call`].
+macro_rules! exports {
+    ($($(#[$doc:meta])* $js:ident => $rust:ident($($arg:ident),*) as $shape:expr, $calls:expr;)*) => {$(
+        $(#[$doc])*
+        #[wasm_bindgen(js_name = $js, skip_typescript)]
+        pub fn $rust(token: JsValue, $($arg: JsValue,)* options: JsValue) -> Promise {
+            let [a, b] = exports!(@pad $($arg),*);
+            call($shape, $calls, token, a, b, options)
+        }
+    )*};
+    (@pad $a:ident, $b:ident) => { [$a, $b] };
+    (@pad $a:ident) => { [$a, JsValue::UNDEFINED] };
 }
 
-/// `GET .../jobs`, following `@odata.nextLink`.
-#[wasm_bindgen(js_name = listSynchronizationJobs, skip_typescript)]
-pub fn list_synchronization_jobs(
-    token: JsValue,
-    service_principal_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Sp,
-        o::LIST,
-        token,
-        service_principal_id,
-        JsValue::UNDEFINED,
-        options,
-    )
-}
-
-/// Starts (or resumes) a job: `POST .../start`, 204.
-#[wasm_bindgen(js_name = startSynchronizationJob, skip_typescript)]
-pub fn start_synchronization_job(
-    token: JsValue,
-    service_principal_id: JsValue,
-    job_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Job("start"),
-        o::ACT,
-        token,
-        service_principal_id,
-        job_id,
-        options,
-    )
-}
-
-/// Pauses a job: `POST .../pause`, 204.
-#[wasm_bindgen(js_name = pauseSynchronizationJob, skip_typescript)]
-pub fn pause_synchronization_job(
-    token: JsValue,
-    service_principal_id: JsValue,
-    job_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Job("pause"),
-        o::ACT,
-        token,
-        service_principal_id,
-        job_id,
-        options,
-    )
-}
-
-/// Restarts a job: `POST .../restart` with the reset scopes asked for, 204.
-#[wasm_bindgen(js_name = restartSynchronizationJob, skip_typescript)]
-pub fn restart_synchronization_job(
-    token: JsValue,
-    service_principal_id: JsValue,
-    job_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Job("restart"),
-        o::RESTART,
-        token,
-        service_principal_id,
-        job_id,
-        options,
-    )
-}
-
-/// Polls a job until `options.until` holds.
-#[wasm_bindgen(js_name = waitForSynchronizationJob, skip_typescript)]
-pub fn wait_for_synchronization_job(
-    token: JsValue,
-    service_principal_id: JsValue,
-    job_id: JsValue,
-    options: JsValue,
-) -> Promise {
-    call(
-        Shape::Job("wait"),
-        o::WAIT,
-        token,
-        service_principal_id,
-        job_id,
-        options,
-    )
-}
-
-/// Starts many jobs through `$batch`.
-#[wasm_bindgen(js_name = startSynchronizationJobs, skip_typescript)]
-pub fn start_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
-    call(
-        Shape::Jobs("start"),
-        o::BULK,
-        token,
-        jobs,
-        JsValue::UNDEFINED,
-        options,
-    )
-}
-
-/// Pauses many jobs through `$batch`.
-#[wasm_bindgen(js_name = pauseSynchronizationJobs, skip_typescript)]
-pub fn pause_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
-    call(
-        Shape::Jobs("pause"),
-        o::BULK,
-        token,
-        jobs,
-        JsValue::UNDEFINED,
-        options,
-    )
-}
-
-/// Restarts many jobs through `$batch`.
-#[wasm_bindgen(js_name = restartSynchronizationJobs, skip_typescript)]
-pub fn restart_synchronization_jobs(token: JsValue, jobs: JsValue, options: JsValue) -> Promise {
-    call(
-        Shape::Jobs("restart"),
-        o::BULK | o::RESTART,
-        token,
-        jobs,
-        JsValue::UNDEFINED,
-        options,
-    )
+exports! {
+    /// `GET .../jobs/{jobId}`: the job exactly as Graph sent it.
+    getSynchronizationJob => get_synchronization_job(service_principal_id, job_id)
+        as Shape::Job("get"), o::GET;
+    /// `GET .../jobs`, following `@odata.nextLink`.
+    listSynchronizationJobs => list_synchronization_jobs(service_principal_id)
+        as Shape::Sp, o::LIST;
+    /// Starts (or resumes) a job: `POST .../start`, 204.
+    startSynchronizationJob => start_synchronization_job(service_principal_id, job_id)
+        as Shape::Job("start"), o::ACT;
+    /// Pauses a job: `POST .../pause`, 204.
+    pauseSynchronizationJob => pause_synchronization_job(service_principal_id, job_id)
+        as Shape::Job("pause"), o::ACT;
+    /// Restarts a job: `POST .../restart` with the reset scopes asked for, 204.
+    restartSynchronizationJob => restart_synchronization_job(service_principal_id, job_id)
+        as Shape::Job("restart"), o::RESTART;
+    /// Polls a job until `options.until` holds.
+    waitForSynchronizationJob => wait_for_synchronization_job(service_principal_id, job_id)
+        as Shape::Job("wait"), o::WAIT;
+    /// Starts many jobs through `$batch`.
+    startSynchronizationJobs => start_synchronization_jobs(jobs)
+        as Shape::Jobs("start"), o::BULK;
+    /// Pauses many jobs through `$batch`.
+    pauseSynchronizationJobs => pause_synchronization_jobs(jobs)
+        as Shape::Jobs("pause"), o::BULK;
+    /// Restarts many jobs through `$batch`.
+    restartSynchronizationJobs => restart_synchronization_jobs(jobs)
+        as Shape::Jobs("restart"), o::BULK | o::RESTART;
 }
