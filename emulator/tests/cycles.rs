@@ -403,26 +403,22 @@ fn cycle_settings_control_route() {
         set_cycles(&emu, json!({"outcome": "quarantine"})),
         json!({"durationMs": 250, "outcome": "quarantine"})
     );
-    for bad in [
-        r#"{"durationMs":-5}"#,
-        r#"{"durationMs":86400001}"#,
-        r#"{"outcome":"Succeeded"}"#,
-        r#"{"durationMs":"10"}"#,
-        "{",
-    ] {
-        let response = emu.control("POST", "/_emulator/cycles", bad);
-        assert_eq!(response.graph_error(400), "BadRequest", "{bad}");
-    }
+    emu.refuses_setting(
+        "cycles",
+        &[
+            r#"{"durationMs":-5}"#,
+            r#"{"durationMs":86400001}"#,
+            r#"{"outcome":"Succeeded"}"#,
+            r#"{"durationMs":"10"}"#,
+            "{",
+        ],
+    );
     assert_eq!(
         emu.control("DELETE", "/_emulator/cycles", "")
             .graph_error(405),
         "Request_BadRequest"
     );
-    assert_eq!(emu.control("POST", "/_emulator/reset", "").status, 204);
-    assert_eq!(
-        emu.control("GET", "/_emulator/cycles", "").json(),
-        json!({"durationMs": 250, "outcome": "succeeded"})
-    );
+    emu.reset_restores("cycles", json!({"durationMs": 250, "outcome": "succeeded"}));
     // The default cycle lasts 3 s.
     let emu = Emulator::start();
     assert_eq!(

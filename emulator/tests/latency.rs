@@ -77,24 +77,20 @@ fn latency_set_through_the_control_api() {
     let (response, took) = timed(|| emu.get(&job_path("beta", SF, SF_PAUSED), RW));
     assert_eq!(response.graph_error(503), "ServiceUnavailable");
     assert!(took >= floor, "{took:?}");
-    for bad in [
-        r#"{"ms":-1}"#,
-        r#"{"ms":60001}"#,
-        r#"{"ms":"5"}"#,
-        r#"{}"#,
-        "{",
-    ] {
-        let response = emu.control("POST", "/_emulator/latency", bad);
-        assert_eq!(response.graph_error(400), "BadRequest", "{bad}");
-    }
+    emu.refuses_setting(
+        "latency",
+        &[
+            r#"{"ms":-1}"#,
+            r#"{"ms":60001}"#,
+            r#"{"ms":"5"}"#,
+            r#"{}"#,
+            "{",
+        ],
+    );
     assert_eq!(
         emu.control("PUT", "/_emulator/latency", "{}")
             .graph_error(405),
         "Request_BadRequest"
     );
-    assert_eq!(emu.control("POST", "/_emulator/reset", "").status, 204);
-    assert_eq!(
-        emu.control("GET", "/_emulator/latency", "").json(),
-        json!({"ms": 0})
-    );
+    emu.reset_restores("latency", json!({"ms": 0}));
 }

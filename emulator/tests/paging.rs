@@ -133,15 +133,15 @@ fn paging_set_through_the_control_api() {
     // A bad token is a 400.
     let response = emu.get(&format!("{}?$skiptoken=bogus", list_path("beta", SF)), RW);
     assert_eq!(response.graph_error(400), "BadRequest");
-    for bad in [
-        r#"{"pageSize":0}"#,
-        r#"{"pageSize":1001}"#,
-        r#"{"pageSize":"2"}"#,
-        r#"{"size":2}"#,
-    ] {
-        let response = emu.control("POST", "/_emulator/paging", bad);
-        assert_eq!(response.graph_error(400), "BadRequest", "{bad}");
-    }
+    emu.refuses_setting(
+        "paging",
+        &[
+            r#"{"pageSize":0}"#,
+            r#"{"pageSize":1001}"#,
+            r#"{"pageSize":"2"}"#,
+            r#"{"size":2}"#,
+        ],
+    );
     assert_eq!(
         emu.control("POST", "/_emulator/paging", r#"{"pageSize":null}"#)
             .json(),
@@ -153,9 +153,5 @@ fn paging_set_through_the_control_api() {
         .get("@odata.nextLink")
         .is_none());
     emu.control("POST", "/_emulator/paging", r#"{"pageSize":1}"#);
-    assert_eq!(emu.control("POST", "/_emulator/reset", "").status, 204);
-    assert_eq!(
-        emu.control("GET", "/_emulator/paging", "").json(),
-        json!({"pageSize": null})
-    );
+    emu.reset_restores("paging", json!({"pageSize": null}));
 }

@@ -102,6 +102,21 @@ impl Emulator {
         self.send(method, path, &[("Content-Type", "application/json")], body)
     }
 
+    /// `POST /_emulator/{setting}` refuses each body in `bad` with Graph's 400 `BadRequest`.
+    pub fn refuses_setting(&self, setting: &str, bad: &[&str]) {
+        for body in bad {
+            let response = self.control("POST", &format!("/_emulator/{setting}"), body);
+            assert_eq!(response.graph_error(400), "BadRequest", "{setting}: {body}");
+        }
+    }
+
+    /// `POST /_emulator/reset` puts `/_emulator/{setting}` back to `default`.
+    pub fn reset_restores(&self, setting: &str, default: serde_json::Value) {
+        assert_eq!(self.control("POST", "/_emulator/reset", "").status, 204);
+        let path = format!("/_emulator/{setting}");
+        assert_eq!(self.control("GET", &path, "").json(), default, "{setting}");
+    }
+
     /// Writes raw bytes, reads until the server closes; `None` if it closed without a byte.
     pub fn raw(&self, bytes: &[u8]) -> Option<Response> {
         let mut stream = self.connect();
