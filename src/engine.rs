@@ -249,6 +249,12 @@ impl Target {
     }
 }
 
+/// The `ifStatus` rule, for one job and for bulk items: the listed code a read job's
+/// `status.code` is, if any (an action is sent only then).
+fn listed(allowed: &[&'static str], code: Option<&str>) -> Option<&'static str> {
+    allowed.iter().find(|a| code == Some(**a)).copied()
+}
+
 /// `/servicePrincipals/{id}/synchronization/jobs[/{jobId}]{suffix}`, ids encoded.
 ///
 /// ```
@@ -961,9 +967,8 @@ impl Machine {
                 // The read before the action: act only in a listed state.
                 (Some(allowed), Body::Job(j)) => {
                     let code = j.status.and_then(|s| s.code);
-                    let listed = allowed.iter().find(|a| code.as_deref() == Some(**a));
-                    if let Some(listed) = listed {
-                        *read = Some(*listed);
+                    if let Some(listed) = listed(&allowed, code.as_deref()) {
+                        *read = Some(listed);
                         let (sp, job, action) = (sp.clone(), job.clone(), action.clone());
                         let r = self.action_request(&sp, &job, &action);
                         self.put(slot, r);
@@ -1175,8 +1180,8 @@ impl Machine {
                     let Op::Bulk(b) = &mut self.op else { return };
                     let found = b
                         .if_status
-                        .as_ref()
-                        .and_then(|l| l.iter().find(|a| code.as_deref() == Some(**a)).copied());
+                        .as_deref()
+                        .and_then(|l| listed(l, code.as_deref()));
                     if found.is_some() {
                         b.queue.push_back(Sub {
                             item: sub.item,

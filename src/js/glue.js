@@ -371,7 +371,7 @@ function pick(root, table) {
 }
 
 /** The job row of `o.status` (empty when it is not an object). */
-const jobRow = (o, table) => (isObject(o) && isObject(o.status) && Object.prototype.hasOwnProperty.call(o, 'status') ? pick(o.status, table) : []);
+const jobRow = (o, table) => (isObject(o) && Object.prototype.hasOwnProperty.call(o, 'status') && isObject(o.status) ? pick(o.status, table) : []);
 
 // Success bodies (a job, a page, a $batch answer) may be larger than error bodies, never unbounded.
 const SUCCESS_LIMIT = 4 * 1024 * 1024;
