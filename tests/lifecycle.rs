@@ -37,13 +37,7 @@ fn stringify(v: &JsValue) -> String {
 
 /// The job as the emulator serves it to a plain GET (without @odata.context).
 async fn served(sp: &str, job: &str) -> JsValue {
-    let url = format!("{EMULATOR}/beta/servicePrincipals/{sp}/synchronization/jobs/{job}");
-    let resp = gloo_net::http::Request::get(&url)
-        .header("Authorization", &format!("Bearer {TOKEN}"))
-        .send()
-        .await
-        .unwrap();
-    let v = JSON::parse(&resp.text().await.unwrap()).unwrap();
+    let v = served_job("beta", sp, job).await;
     Reflect::delete_property(&v.clone().into(), &"@odata.context".into()).unwrap();
     v
 }
@@ -305,6 +299,15 @@ async fn hints_name_the_likely_cause() {
 
 // ---- bulk ----
 
+/// A bulk export called with the demo token on these (servicePrincipalId, jobId) pairs.
+fn on_jobs(
+    export: fn(JsValue, JsValue, JsValue) -> Promise,
+    pairs: &[(String, String)],
+    opts: JsValue,
+) -> Promise {
+    export(TOKEN.into(), jobs_array(pairs), opts)
+}
+
 fn jobs_array(pairs: &[(String, String)]) -> JsValue {
     let a = Array::new();
     for (sp, job) in pairs {
@@ -346,9 +349,9 @@ async fn batches_of_20_21_and_41_items() {
     for (n, sizes) in [(20, vec![20]), (21, vec![20, 1]), (41, vec![20, 20, 1])] {
         let sp = guid();
         let pairs = paused_jobs(&sp, n).await;
-        let results = done(g::start_synchronization_jobs(
-            TOKEN.into(),
-            jobs_array(&pairs),
+        let results = done(on_jobs(
+            g::start_synchronization_jobs,
+            &pairs,
             options("{}"),
         ))
         .await
@@ -385,9 +388,9 @@ async fn a_throttled_item_is_retried_after_its_retry_after_then_ok() {
     .await;
     let started = now();
     let results = Array::from(
-        &done(g::start_synchronization_jobs(
-            TOKEN.into(),
-            jobs_array(&pairs),
+        &done(on_jobs(
+            g::start_synchronization_jobs,
+            &pairs,
             options("{}"),
         ))
         .await
@@ -429,13 +432,9 @@ async fn a_mix_of_ok_404_and_403_keeps_input_order_and_never_rejects() {
         .unwrap();
     Reflect::set(&opts, &"onProgress".into(), &push).unwrap();
     let results = Array::from(
-        &done(g::pause_synchronization_jobs(
-            TOKEN.into(),
-            jobs_array(&pairs),
-            opts,
-        ))
-        .await
-        .unwrap(),
+        &done(on_jobs(g::pause_synchronization_jobs, &pairs, opts))
+            .await
+            .unwrap(),
     );
     let summary: Vec<(bool, Option<f64>)> = results
         .iter()
@@ -469,9 +468,9 @@ async fn bulk_if_status_skips_items_and_sends_no_post_for_them() {
     let pairs = paused_jobs(&sp, 3).await;
     job_in_state(&sp, &pairs[0].1, "Active").await;
     let results = Array::from(
-        &done(g::start_synchronization_jobs(
-            TOKEN.into(),
-            jobs_array(&pairs),
+        &done(on_jobs(
+            g::start_synchronization_jobs,
+            &pairs,
             options(r#"{"ifStatus":["Paused"]}"#),
         ))
         .await
@@ -502,9 +501,9 @@ async fn duplicates_are_sent_once_and_reported_at_each_position() {
     let pairs = paused_jobs(&sp, 1).await;
     let twice = vec![pairs[0].clone(), pairs[0].clone()];
     let results = Array::from(
-        &done(g::start_synchronization_jobs(
-            TOKEN.into(),
-            jobs_array(&twice),
+        &done(on_jobs(
+            g::start_synchronization_jobs,
+            &twice,
             options("{}"),
         ))
         .await
@@ -528,12 +527,7 @@ async fn abort_mid_way_rejects_and_sends_no_more_batches() {
         .call1(&JsValue::NULL, &controller)
         .unwrap();
     Reflect::set(&opts, &"onProgress".into(), &abort).unwrap();
-    let e = graph_error(g::start_synchronization_jobs(
-        TOKEN.into(),
-        jobs_array(&pairs),
-        opts,
-    ))
-    .await;
+    let e = graph_error(on_jobs(g::start_synchronization_jobs, &pairs, opts)).await;
     assert_eq!(get_str(&e, "kind").as_deref(), Some("aborted"));
     sleep_ms(300).await;
     assert_eq!(batches(&sp).await.len(), 1, "nothing sent after the abort");

@@ -70,7 +70,8 @@ pub async fn job_in_state(sp: &str, job: &str, code: &str) {
     .await;
 }
 
-pub async fn job_status(version: &str, sp: &str, job: &str) -> JsValue {
+/// The job as the emulator serves it to a plain GET with the demo token.
+pub async fn served_job(version: &str, sp: &str, job: &str) -> JsValue {
     let url = format!("{EMULATOR}/{version}/servicePrincipals/{sp}/synchronization/jobs/{job}");
     let resp = gloo_net::http::Request::get(&url)
         .header("Authorization", &format!("Bearer {TOKEN}"))
@@ -78,8 +79,11 @@ pub async fn job_status(version: &str, sp: &str, job: &str) -> JsValue {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let job = JSON::parse(&resp.text().await.unwrap()).unwrap();
-    get(&job, "status")
+    JSON::parse(&resp.text().await.unwrap()).unwrap()
+}
+
+pub async fn job_status(version: &str, sp: &str, job: &str) -> JsValue {
+    get(&served_job(version, sp, job).await, "status")
 }
 
 pub async fn fault(path_contains: &str, count: u32, fault: &str) {
