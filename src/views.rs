@@ -1,17 +1,32 @@
 //! The few parts of Graph's answers that Rust decides on, as typed views.
 //!
 //! The platform parses (`JSON.parse`). The JS layer then reads exactly the paths declared here,
-//! own properties only, into rows of strings, in one crossing that `serde-wasm-bindgen` reads as
-//! `Vec<Vec<Option<String>>>`. Nothing else of an answer enters the wasm: the job, the page and
-//! the error body stay in JS and go back to the caller as the platform parsed them.
+//! own properties only, into one flat list of cells (a string or absent), in one typed crossing
+//! (wasm-bindgen's `Vec<JsValue>`, each cell read with `as_string`); every table has a fixed
+//! length, so the rows are found by position. Nothing else of an answer enters the wasm: the job,
+//! the page and the error body stay in JS and go back to the caller as the platform parsed them.
 //!
 //! A path is property names joined by `/`. A value is read as a string when it is one; a path
 //! starting with `#` reads a number (as the platform writes it); a path ending in `/` says whether
 //! a plain object is there (`""`). Anything else reads as absent, because a server may send
-//! anything. (A row is deserialized one value at a time, never failing the whole answer.)
+//! anything. (A cell is read on its own, never failing the whole answer.)
 
 /// One row: the values of a table's paths, in its order.
 pub type Row = Vec<Option<String>>;
+
+/// An answer's cells as the JS layer sends them: its [`Top`] row, its body's [`Job`] row, then
+/// one [`Inner`] row per inner error. Split by the tables' lengths; a short list reads as absent.
+pub fn answer_rows(
+    cells: &[Option<String>],
+) -> (&[Option<String>], &[Option<String>], Vec<InnerIds>) {
+    let (top, rest) = cells.split_at(cells.len().min(Top::PATHS.len()));
+    let (job, inner) = rest.split_at(rest.len().min(Job::PATHS.len()));
+    let inner = inner
+        .chunks(Inner::PATHS.len())
+        .map(InnerIds::from_row)
+        .collect();
+    (top, job, inner)
+}
 
 /// Declares the tables of paths once: for each, an enum of its positions and `PATHS` in the same
 /// order; and [`TABLES`], all of them as one text for the JS layer.
@@ -63,24 +78,25 @@ tables! {
         Id = "id",
     }
 
-    /// A job's row, read from its `status` object (an empty row when there is none).
+    /// A job's row, read from the job (its `status` object, then what is in it).
     Job {
-        Code = "code",
-        LastExecution = "lastExecution/",
-        State = "lastExecution/state",
-        TimeBegan = "lastExecution/timeBegan",
-        TimeEnded = "lastExecution/timeEnded",
-        ExecutionError = "lastExecution/error/",
-        ExecutionErrorCode = "lastExecution/error/code",
-        ExecutionErrorMessage = "lastExecution/error/message",
-        ExecutionErrorTarget = "lastExecution/error/target",
-        Quarantine = "quarantine/",
-        Reason = "quarantine/reason",
-        QuarantineError = "quarantine/error/",
-        QuarantineErrorCode = "quarantine/error/code",
-        QuarantineErrorMessage = "quarantine/error/message",
-        QuarantineErrorTarget = "quarantine/error/target",
-        SteadyState = "steadyStateLastAchievedTime",
+        Status = "status/",
+        Code = "status/code",
+        LastExecution = "status/lastExecution/",
+        State = "status/lastExecution/state",
+        TimeBegan = "status/lastExecution/timeBegan",
+        TimeEnded = "status/lastExecution/timeEnded",
+        ExecutionError = "status/lastExecution/error/",
+        ExecutionErrorCode = "status/lastExecution/error/code",
+        ExecutionErrorMessage = "status/lastExecution/error/message",
+        ExecutionErrorTarget = "status/lastExecution/error/target",
+        Quarantine = "status/quarantine/",
+        Reason = "status/quarantine/reason",
+        QuarantineError = "status/quarantine/error/",
+        QuarantineErrorCode = "status/quarantine/error/code",
+        QuarantineErrorMessage = "status/quarantine/error/message",
+        QuarantineErrorTarget = "status/quarantine/error/target",
+        SteadyState = "status/steadyStateLastAchievedTime",
     }
 
     /// One inner error's row (the JS layer flattens the `innerError` chain, any case, outermost first).
@@ -233,10 +249,10 @@ impl InnerIds {
 }
 
 impl StatusView {
-    /// From a [`Job`] row; `None` for an empty one (the job had no status object).
+    /// From a [`Job`] row; `None` when the job had no status object.
     pub fn from_row(r: &[Option<String>]) -> Option<Self> {
         use Job as J;
-        (!r.is_empty()).then(|| Self {
+        has(r, J::Status as usize).then(|| Self {
             code: text(r, J::Code as usize),
             last_execution: has(r, J::LastExecution as usize).then(|| ExecutionView {
                 state: text(r, J::State as usize),
@@ -270,11 +286,11 @@ impl PageView {
 }
 
 impl BatchView {
-    /// From the sub-response rows, each followed by its body's [`Job`] row; `None` when the
-    /// answer had no `responses` array.
-    pub fn from_rows(subs: Option<&[Row]>) -> Self {
-        let sub = |pair: &[Row]| {
-            let (r, job) = (&pair[0], pair.get(1).map_or(&[][..], Vec::as_slice));
+    /// From the sub-responses' cells, each [`Sub`] row followed by its body's [`Job`] row;
+    /// `None` when the answer had no `responses` array.
+    pub fn from_cells(subs: Option<&[Option<String>]>) -> Self {
+        let sub = |pair: &[Option<String>]| {
+            let (r, job) = pair.split_at(pair.len().min(Sub::PATHS.len()));
             SubResponseView {
                 id: text(r, Sub::Id as usize),
                 // The platform wrote the number; a status is three digits.
@@ -289,7 +305,11 @@ impl BatchView {
             }
         };
         Self {
-            responses: subs.map(|s| s.chunks(2).map(sub).collect()),
+            responses: subs.map(|s| {
+                s.chunks(Sub::PATHS.len() + Job::PATHS.len())
+                    .map(sub)
+                    .collect()
+            }),
         }
     }
 }
@@ -322,13 +342,10 @@ pub(crate) fn row(root: &serde_json::Value, table: &[&str]) -> Row {
     table.iter().map(|p| pick(root, p)).collect()
 }
 
-/// The [`Job`] row of an object's `status` (empty when it is not an object), as JS reads it.
+/// The [`Job`] row of a job, as JS reads it.
 #[cfg(test)]
 pub(crate) fn job_row(o: &serde_json::Value) -> Row {
-    match o.get("status") {
-        Some(s) if s.is_object() => row(s, Job::PATHS),
-        _ => Row::new(),
-    }
+    row(o, Job::PATHS)
 }
 
 /// A view from JSON text, read as the JS layer reads an answer (test helper): headers for
@@ -379,18 +396,16 @@ impl FromJson for PageView {
 #[cfg(test)]
 impl FromJson for BatchView {
     fn from_json(v: &serde_json::Value) -> Self {
-        let subs: Option<Vec<Row>> = v.get("responses").and_then(|r| r.as_array()).map(|list| {
+        let subs: Option<Row> = v.get("responses").and_then(|r| r.as_array()).map(|list| {
             list.iter()
                 .flat_map(|r| {
                     let lower = lower_headers(r);
-                    [
-                        row(&lower, Sub::PATHS),
-                        job_row(lower.get("body").unwrap_or(&serde_json::Value::Null)),
-                    ]
+                    let body = lower.get("body").unwrap_or(&serde_json::Value::Null);
+                    [row(&lower, Sub::PATHS), job_row(body)].concat()
                 })
                 .collect()
         });
-        BatchView::from_rows(subs.as_deref())
+        BatchView::from_cells(subs.as_deref())
     }
 }
 

@@ -12,7 +12,7 @@ use crate::engine::{self, Answer, Body, Op, Read};
 use crate::error::ErrorData;
 use crate::input::{self, InvalidArgument};
 use crate::options::{self as o, Calls};
-use crate::views::{self, BatchView, ErrorBody, HeaderView, InnerIds, JobView, PageView, Row};
+use crate::views::{self, BatchView, ErrorBody, HeaderView, JobView, PageView, Row};
 
 /// The engine, driven from `glue.js`.
 #[wasm_bindgen]
@@ -20,9 +20,9 @@ pub struct Machine {
     engine: engine::Machine,
 }
 
-/// Rows of an answer as the JS layer read them (see [`views`]), typed, in one crossing.
-fn rows(v: JsValue) -> Vec<Row> {
-    serde_wasm_bindgen::from_value(v).unwrap_or_default()
+/// Cells of an answer as the JS layer read them (see [`views`]): a string, or absent.
+fn cells(v: Vec<JsValue>) -> Row {
+    v.iter().map(JsValue::as_string).collect()
 }
 
 #[wasm_bindgen]
@@ -56,19 +56,18 @@ impl Machine {
         views::TABLES.into()
     }
 
-    /// An answer in `slot`: its rows (the answer's [`views::Top`] row, its body's
-    /// [`views::Job`] row, then one [`views::Inner`] row per inner error), the `$batch`
-    /// sub-responses' rows (each [`views::Sub`] row followed by its body's job row; `null` when
-    /// there is no `responses` array), whether the body parsed, and the start of the body text.
+    /// An answer in `slot`: its cells (see [`views::answer_rows`]), the `$batch` sub-responses'
+    /// cells (see [`BatchView::from_cells`]; `null` when there is no `responses` array), whether
+    /// the body parsed, and the start of the body text.
     #[allow(clippy::too_many_arguments)]
     pub fn response(
         &mut self,
         slot: u32,
         status: u16,
         status_text: String,
-        rows: JsValue,
+        rows: Vec<JsValue>,
         parsed: bool,
-        subs: JsValue,
+        subs: Option<Vec<JsValue>>,
         head: Option<String>,
         now: f64,
     ) {
@@ -76,22 +75,14 @@ impl Machine {
             return;
         };
         let (read, expect) = (r.read, r.expect);
-        let rows = self::rows(rows);
-        let top = rows.first().map_or(&[][..], Vec::as_slice);
-        let job = rows.get(1).map_or(&[][..], Vec::as_slice);
+        let answer = cells(rows);
+        let (top, job, inner) = views::answer_rows(&answer);
         let body = match read {
-            _ if status != expect => Body::Error(
-                ErrorBody::from_row(top).error,
-                rows.iter().skip(2).map(|r| InnerIds::from_row(r)).collect(),
-            ),
+            _ if status != expect => Body::Error(ErrorBody::from_row(top).error, inner),
             _ if !parsed => Body::None,
             Read::Job => Body::Job(JobView::from_row(job)),
             Read::Page => Body::Page(PageView::from_row(top)),
-            Read::Batch => {
-                let subs: Option<Vec<Row>> =
-                    serde_wasm_bindgen::from_value(subs).unwrap_or_default();
-                Body::Batch(BatchView::from_rows(subs.as_deref()))
-            }
+            Read::Batch => Body::Batch(BatchView::from_cells(subs.map(cells).as_deref())),
             Read::Nothing => Body::None,
         };
         let answer = Answer {

@@ -357,21 +357,21 @@ function tables(m) {
 }
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** The own data property `k` of a plain object (not of an array). */
+const ownKey = (o, k) => (isObject(o) ? ownValue(o, k) : undefined);
 
 /** A row: each path read from `root` through own properties of plain objects only; a string,
  * a number as text (#), '' for an object (a path ending in /), else null. */
 function pick(root, table) {
   return table.map(({ number, object, keys }) => {
     let v = root;
-    for (const k of keys) v = isObject(v) && Object.prototype.hasOwnProperty.call(v, k) ? v[k] : undefined;
+    for (const k of keys) v = ownKey(v, k);
     if (object) return isObject(v) ? '' : null;
     if (number) return typeof v === 'number' ? String(v) : null;
     return typeof v === 'string' ? v : null;
   });
 }
 
-/** The job row of `o.status` (empty when it is not an object). */
-const jobRow = (o, table) => (isObject(o) && Object.prototype.hasOwnProperty.call(o, 'status') && isObject(o.status) ? pick(o.status, table) : []);
 
 // Success bodies (a job, a page, a $batch answer) may be larger than error bodies, never unbounded.
 const SUCCESS_LIMIT = 4 * 1024 * 1024;
@@ -482,8 +482,9 @@ async function run(m, c) {
       const head = text === undefined ? undefined : text.slice(0, 2000);
       return () => {
         const [top, sub, job, inner] = tables(m);
-        const rows = [pick({ h, b: json }, top), jobRow(json, job), ...innerChain(err).map((i) => pick(i, inner))];
-        const subs = responses && responses.flatMap((r) => [pick(r, sub), jobRow(r && r.body, job)]);
+        // One flat list of cells: rows of fixed lengths, found by position (src/views.rs).
+        const rows = [...pick({ h, b: json }, top), ...pick(json, job), ...innerChain(err).flatMap((i) => pick(i, inner))];
+        const subs = responses && responses.flatMap((r) => [...pick(r, sub), ...pick(ownKey(r, 'body'), job)]);
         m.response(slot, status, redact(resp.statusText || ''), rows, json !== undefined, subs, head, Date.now());
       };
     })().finally(() => {
