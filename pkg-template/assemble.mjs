@@ -151,10 +151,10 @@ writeFileSync(join(out, 'README.md'), readFileSync(join(tpl, 'README.md'), 'utf8
 cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
 cpSync(join(root, 'CHANGELOG.md'), join(out, 'CHANGELOG.md'));
 cpSync(join(tpl, 'cli.mjs'), join(out, 'cli.mjs')); // the graph-sync-job command (package.json "bin")
-// Last (the steps above read the generated text): what browsers download ships minified; function and class names are kept, so stack
-// frames and GraphError read the same (README "Size").
+// Last (the steps above read the generated text): what browsers download ships minified, as a
+// bundler would minify it; GraphError sets its own names (README "Size"). Node's copy is not minified.
 for (const file of [join(out, 'web', GLUE), join(out, 'web', SNIPPET)]) {
-  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'esm', minify: true, keepNames: true });
+  const { code } = transformSync(readFileSync(file, 'utf8'), { format: 'esm', minify: true });
   writeFileSync(file, code);
 }
 

@@ -42,6 +42,8 @@ export class GraphError extends Error {
   }
 }
 Object.defineProperty(GraphError.prototype, 'name', { value: 'GraphError', writable: true, configurable: true });
+// The class's own name too, which minifiers rename (consoles print it before the message).
+Object.defineProperty(GraphError, 'name', { value: 'GraphError' });
 
 /** The field names of GraphError.toJSON(), in order (for the package's own consistency test). */
 export const graphErrorFields = () => ['name', ...FIELDS.map(([k]) => k), 'cause'];

@@ -135,6 +135,9 @@ test('Vite production build runs in headless Chromium (page and module worker) a
     assert.match(result.requestId, /^[0-9a-f-]{36}$/);
     assert.equal(result.denied.isGraphError, true);
     assert.equal(result.denied.isError, true);
+    // Minified twice (our build, then Vite's), GraphError still says its name.
+    assert.equal(result.denied.className, 'GraphError');
+    assert.match(result.denied.shown, /^GraphError: /);
     assert.equal(result.denied.status, 403);
     assert.equal(result.denied.requestId.length, 36, 'request-id readable across origins');
     assert.equal(await jobState(sp, job), 'Active');

@@ -15,7 +15,7 @@ async function run() {
   try {
     await startSynchronizationJob('demo-token-readonly', params.get('sp'), params.get('job'), { baseUrl });
   } catch (e) {
-    results.denied = { isGraphError: e instanceof GraphError, isError: e instanceof Error, ...e.toJSON() };
+    results.denied = { isGraphError: e instanceof GraphError, isError: e instanceof Error, className: e.constructor.name, shown: String(e), ...e.toJSON() };
   }
   results.worker = await new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
