@@ -18,8 +18,10 @@ emulator:
 	cargo build -q -p graph-emulator
 
 # The npm package in pkg/: one wasm-pack build (--target web; Node gets the same module as CommonJS
-# from assemble.mjs), wasm-opt for size, assembled from pkg-template/. The one wasm optimised once, in
-# two copies: with its name section for Node (readable stack frames), and stripped of it for browsers.
+# from assemble.mjs), wasm-opt for size, assembled from pkg-template/. The one wasm optimised once, its
+# import, export and module names shortened (assemble.mjs renames the JS glue to match, from the
+# long-named copy), in two copies: with its name section for Node (readable stack frames), and
+# stripped of it for browsers.
 # --flatten --rereloop before -Oz lets -Oz fold more control flow (0.44 KB gzip less than -Oz alone).
 # On the Debian route the standard library is rebuilt with panic=immediate-abort, which drops
 # panic messages and their formatting code (no panic is reachable from input; see README "Size").
@@ -29,7 +31,9 @@ pkg: setup
 	    -- $${SIZE_CARGO_ARGS[@]}
 	node_modules/.bin/wasm-opt --flatten --rereloop -Oz -Oz $(WASM_OPT_FEATURES) -g --strip-dwarf --strip-producers \
 	  --strip-target-features build/web/graph_sync_job_bg.wasm -o build/web/graph_sync_job_bg.named.wasm
-	node_modules/.bin/wasm-opt $(WASM_OPT_FEATURES) --strip-debug build/web/graph_sync_job_bg.named.wasm \
+	node_modules/.bin/wasm-opt $(WASM_OPT_FEATURES) -g --minify-imports-and-exports-and-modules \
+	  build/web/graph_sync_job_bg.named.wasm -o build/web/graph_sync_job_bg.short.wasm >/dev/null
+	node_modules/.bin/wasm-opt $(WASM_OPT_FEATURES) --strip-debug build/web/graph_sync_job_bg.short.wasm \
 	  -o build/web/graph_sync_job_bg.wasm
 	node pkg-template/assemble.mjs
 
