@@ -14,18 +14,18 @@
 /// One row: the values of a table's paths, in its order.
 pub type Row = Vec<Option<String>>;
 
-/// An answer's cells as the JS layer sends them: its [`Top`] row, its body's [`Job`] row, then
-/// one [`Inner`] row per inner error. Split by the tables' lengths; a short list reads as absent.
-pub fn answer_rows(
-    cells: &[Option<String>],
-) -> (&[Option<String>], &[Option<String>], Vec<InnerIds>) {
-    let (top, rest) = cells.split_at(cells.len().min(Top::PATHS.len()));
-    let (job, inner) = rest.split_at(rest.len().min(Job::PATHS.len()));
-    let inner = inner
+/// An answer's [`Top`] row and its body's [`Job`] row, as the JS layer sends them: one list of
+/// cells, the job row left out when the body has no `status` object (a short row reads as absent).
+pub fn answer_rows(cells: &[Option<String>]) -> (&[Option<String>], &[Option<String>]) {
+    cells.split_at(cells.len().min(Top::PATHS.len()))
+}
+
+/// The [`Inner`] rows of an error's inner-error chain, as the JS layer sends them: one list of cells.
+pub fn inner_rows(cells: &[Option<String>]) -> Vec<InnerIds> {
+    cells
         .chunks(Inner::PATHS.len())
         .map(InnerIds::from_row)
-        .collect();
-    (top, job, inner)
+        .collect()
 }
 
 /// Declares the tables of paths once: for each, an enum of its positions and `PATHS` in the same
@@ -460,6 +460,32 @@ mod tests {
             .map(|l| l.split_whitespace().collect())
             .collect();
         assert_eq!(lines, joined.map(|t| t.to_vec()));
+    }
+
+    #[test]
+    fn answer_cells_split_into_rows() {
+        let body = serde_json::json!({ "error": { "code": "E" }, "status": { "code": "Paused" } });
+        let top = row(&serde_json::json!({ "h": {}, "b": body }), Top::PATHS);
+        let with_job = [top.clone(), job_row(&body)].concat();
+        let (t, job) = answer_rows(&with_job);
+        assert_eq!(
+            ErrorBody::from_row(t).error.unwrap().code.as_deref(),
+            Some("E")
+        );
+        let code = JobView::from_row(job).status.unwrap().code;
+        assert_eq!(code.as_deref(), Some("Paused"));
+        // No status object: the JS layer leaves the job row out.
+        assert_eq!(JobView::from_row(answer_rows(&top).1).status, None);
+        assert_eq!(JobView::from_row(answer_rows(&[]).1).status, None);
+        let chain = [
+            row(&serde_json::json!({ "date": "d1" }), Inner::PATHS),
+            row(&serde_json::json!({ "request-id": "r2" }), Inner::PATHS),
+        ]
+        .concat();
+        let ids = inner_rows(&chain);
+        assert_eq!(ids.len(), 2);
+        assert_eq!(ids[0].date.as_deref(), Some("d1"));
+        assert_eq!(ids[1].request_id.as_deref(), Some("r2"));
     }
 
     #[test]

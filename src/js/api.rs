@@ -56,9 +56,10 @@ impl Machine {
         views::TABLES.into()
     }
 
-    /// An answer in `slot`: its cells (see [`views::answer_rows`]), the `$batch` sub-responses'
-    /// cells (see [`BatchView::from_cells`]; `null` when there is no `responses` array), whether
-    /// the body parsed, and the start of the body text.
+    /// An answer in `slot`: its cells (see [`views::answer_rows`]), its inner errors' cells (see
+    /// [`views::inner_rows`]), the `$batch` sub-responses' cells (see [`BatchView::from_cells`];
+    /// `null` when there is no `responses` array), whether the body parsed, and the start of the
+    /// body text.
     #[allow(clippy::too_many_arguments)]
     pub fn response(
         &mut self,
@@ -66,6 +67,7 @@ impl Machine {
         status: u16,
         status_text: String,
         rows: Vec<JsValue>,
+        inner: Vec<JsValue>,
         parsed: bool,
         subs: Option<Vec<JsValue>>,
         head: Option<String>,
@@ -76,9 +78,12 @@ impl Machine {
         };
         let (read, expect) = (r.read, r.expect);
         let answer = cells(rows);
-        let (top, job, inner) = views::answer_rows(&answer);
+        let (top, job) = views::answer_rows(&answer);
         let body = match read {
-            _ if status != expect => Body::Error(ErrorBody::from_row(top).error, inner),
+            _ if status != expect => Body::Error(
+                ErrorBody::from_row(top).error,
+                views::inner_rows(&cells(inner)),
+            ),
             _ if !parsed => Body::None,
             Read::Job => Body::Job(JobView::from_row(job)),
             Read::Page => Body::Page(PageView::from_row(top)),
