@@ -1,10 +1,12 @@
 //! The few parts of Graph's answers that Rust decides on, as typed views.
 //!
 //! The platform parses (`JSON.parse`). The JS layer then reads exactly the paths declared here,
-//! own properties only, into one flat list of cells (a string or absent), in one typed crossing
-//! (wasm-bindgen's `Vec<JsValue>`, each cell read with `as_string`); every table has a fixed
-//! length, so the rows are found by position. Nothing else of an answer enters the wasm: the job,
-//! the page and the error body stay in JS and go back to the caller as the platform parsed them.
+//! own properties only, into lists of cells (a string or absent), each a typed parameter
+//! (wasm-bindgen's `Vec<JsValue>`, a cell read with `as_string`): an answer's row and its job's,
+//! its inner errors' rows, a `$batch` answer's sub-responses' rows. Every table has a fixed length,
+//! so rows are found by position; a job row is sent only where there is a status object. Nothing
+//! else of an answer enters the wasm: the job, the page and the error body stay in JS and go back
+//! to the caller as the platform parsed them.
 //!
 //! A path is property names joined by `/`. A value is read as a string when it is one; a path
 //! starting with `#` reads a number (as the platform writes it); a path ending in `/` says whether
@@ -31,11 +33,11 @@ pub fn inner_rows(cells: &[Option<String>]) -> Vec<InnerIds> {
 /// Declares the tables of paths once: for each, an enum of its positions and `PATHS` in the same
 /// order; and [`TABLES`], all of them as one text for the JS layer.
 macro_rules! tables {
-    ($($(#[$m:meta])* $name:ident { $($v:ident = $p:literal,)* })*) => {
+    ($($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $p:literal,)* })*) => {
         $(
             $(#[$m])*
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-            pub enum $name { $($v,)* }
+            pub enum $name { $($(#[$vm])* $v,)* }
             impl $name {
                 pub const PATHS: &'static [&'static str] = &[$($p,)*];
             }
@@ -76,6 +78,8 @@ tables! {
         ErrorTarget = "body/error/target",
         Status = "#status",
         Id = "id",
+        /// Whether the body has a status object: then the body's [`Job`] row follows this row.
+        BodyStatus = "body/status/",
     }
 
     /// A job's row, read from the job (its `status` object, then what is in it).
@@ -286,29 +290,35 @@ impl PageView {
 }
 
 impl BatchView {
-    /// From the sub-responses' cells, each [`Sub`] row followed by its body's [`Job`] row;
-    /// `None` when the answer had no `responses` array.
+    /// From the sub-responses' cells: each [`Sub`] row, followed by its body's [`Job`] row when
+    /// it says the body has a status object; `None` when the answer had no `responses` array.
     pub fn from_cells(subs: Option<&[Option<String>]>) -> Self {
-        let sub = |pair: &[Option<String>]| {
-            let (r, job) = pair.split_at(pair.len().min(Sub::PATHS.len()));
-            SubResponseView {
-                id: text(r, Sub::Id as usize),
-                // The platform wrote the number; a status is three digits.
-                status: text(r, Sub::Status as usize)
-                    .and_then(|s| s.parse::<u16>().ok())
-                    .map(f64::from),
-                headers: Some(HeaderView::from_row(r)),
-                body: Some(SubBodyView {
-                    error: error_at(r, Sub::Error as usize),
-                    status: StatusView::from_row(job),
-                }),
-            }
-        };
         Self {
-            responses: subs.map(|s| {
-                s.chunks(Sub::PATHS.len() + Job::PATHS.len())
-                    .map(sub)
-                    .collect()
+            responses: subs.map(|mut rest| {
+                let mut out = Vec::new();
+                while !rest.is_empty() {
+                    let (r, after) = rest.split_at(rest.len().min(Sub::PATHS.len()));
+                    let n = if has(r, Sub::BodyStatus as usize) {
+                        after.len().min(Job::PATHS.len())
+                    } else {
+                        0
+                    };
+                    let (job, after) = after.split_at(n);
+                    rest = after;
+                    out.push(SubResponseView {
+                        id: text(r, Sub::Id as usize),
+                        // The platform wrote the number; a status is three digits.
+                        status: text(r, Sub::Status as usize)
+                            .and_then(|s| s.parse::<u16>().ok())
+                            .map(f64::from),
+                        headers: Some(HeaderView::from_row(r)),
+                        body: Some(SubBodyView {
+                            error: error_at(r, Sub::Error as usize),
+                            status: StatusView::from_row(job),
+                        }),
+                    });
+                }
+                out
             }),
         }
     }
@@ -342,10 +352,13 @@ pub(crate) fn row(root: &serde_json::Value, table: &[&str]) -> Row {
     table.iter().map(|p| pick(root, p)).collect()
 }
 
-/// The [`Job`] row of a job, as JS reads it.
+/// The [`Job`] row of a job as JS sends it: left out when it has no status object.
 #[cfg(test)]
 pub(crate) fn job_row(o: &serde_json::Value) -> Row {
-    row(o, Job::PATHS)
+    match o.get("status") {
+        Some(s) if s.is_object() => row(o, Job::PATHS),
+        _ => Row::new(),
+    }
 }
 
 /// A view from JSON text, read as the JS layer reads an answer (test helper): headers for
@@ -558,6 +571,26 @@ mod tests {
                 .code
                 .as_deref(),
             Some("NotFound")
+        );
+        // A job row follows only the sub-responses whose body has a status object.
+        let reads: BatchView = from_json(
+            r#"{"responses":[{"id":"1","status":200,"body":{"status":{"code":"Paused"}}},
+                {"id":"2","status":200,"body":{"status":"odd"}},{"id":"3","status":200,"body":{"status":{"code":"Active"}}}]}"#,
+        );
+        let codes: Vec<_> = reads
+            .responses
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.body.unwrap().status.and_then(|s| s.code)))
+            .collect();
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            codes,
+            [
+                (some("1"), some("Paused")),
+                (some("2"), None),
+                (some("3"), some("Active"))
+            ]
         );
         let not_list: BatchView = from_json(r#"{"responses":{"id":"1"}}"#);
         let odd_items: BatchView = from_json(r#"{"responses":[5,{"id":"1","status":"204"}]}"#);

@@ -485,12 +485,12 @@ async function run(m, c) {
       const head = text === undefined ? undefined : text.slice(0, 2000);
       return () => {
         const [top, sub, job, inner] = tables(m);
-        // Lists of cells, rows of fixed lengths found by position (src/views.rs); the job row
-        // only when there is a status object to read it from.
-        const rows = pick({ h, b: json }, top);
-        if (isObject(ownKey(json, 'status'))) rows.push(...pick(json, job));
+        // Lists of cells, rows of fixed lengths found by position (src/views.rs); a job row only
+        // where there is a status object to read it from.
+        const jobCells = (o) => (isObject(ownKey(o, 'status')) ? pick(o, job) : []);
+        const rows = [...pick({ h, b: json }, top), ...jobCells(json)];
         const inners = innerChain(err).flatMap((i) => pick(i, inner));
-        const subs = responses && responses.flatMap((r) => [...pick(r, sub), ...pick(ownKey(r, 'body'), job)]);
+        const subs = responses && responses.flatMap((r) => [...pick(r, sub), ...jobCells(ownKey(r, 'body'))]);
         m.response(slot, status, redact(resp.statusText || ''), rows, inners, json !== undefined, subs, head, Date.now());
       };
     })().finally(() => {
