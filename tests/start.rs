@@ -529,7 +529,8 @@ async fn start_synchronization_job_direct(
 
 #[wasm_bindgen_test]
 async fn throwing_option_getter_is_refused_not_a_crash() {
-    let opts = js(r#"{ get apiVersion() { throw new Error("boom") } }"#);
+    // After a valid option, so the one that threw is told apart from the ones read before it.
+    let opts = js(r#"{ timeoutMs: 5000, get apiVersion() { throw new Error("boom") } }"#);
     let err =
         start_synchronization_job_direct(TOKEN.into(), guid().into(), job_id().into(), opts).await;
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Reading the caller's arguments: own properties only, through the option table in
 //! [`crate::options`]; every value checked before anything is sent.
 
-use js_sys::{Array, Function, JsString, Reflect};
+use js_sys::{Array, Function, JsString};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -63,23 +63,23 @@ fn own(
     argument: &'static str,
     name_of: impl Fn(&str) -> &'static str,
 ) -> Result<Vec<(String, JsValue)>, InvalidArgument> {
-    let keys = platform::own_keys(v);
-    if let Some(problem) = keys.as_string() {
+    let entries = platform::own_entries(v);
+    if let Some(problem) = entries.as_string() {
         return Err(InvalidArgument::problem(argument, &problem));
     }
-    let mut out = Vec::new();
-    for key in Array::from(&keys).iter() {
-        let value = Reflect::get(v, &key).map_err(|_| {
-            InvalidArgument::problem(
-                name_of(&key.as_string().unwrap_or_default()),
-                "could not be read (its getter threw)",
-            )
-        })?;
-        if !value.is_undefined() {
-            out.push((key.as_string().unwrap_or_default(), value));
-        }
+    let a: Array = entries.unchecked_into();
+    let n = a.length();
+    if n % 2 == 1 {
+        let key = a.get(n - 1).as_string().unwrap_or_default();
+        return Err(InvalidArgument::problem(
+            name_of(&key),
+            "could not be read (its getter threw)",
+        ));
     }
-    Ok(out)
+    Ok((0..n)
+        .step_by(2)
+        .map(|i| (a.get(i).as_string().unwrap_or_default(), a.get(i + 1)))
+        .collect())
 }
 
 fn check(opt: &Opt, v: JsValue) -> Result<JsValue, InvalidArgument> {

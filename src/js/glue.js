@@ -53,18 +53,33 @@ export function reject(fields) {
   return Promise.reject(new GraphError(JSON.parse(fields)));
 }
 
-/** The own enumerable property names of a plain object, or why it is not one. Never throws. */
-export function ownKeys(v) {
+/** The own enumerable properties of a plain object as [key, value, ...] (undefined values left
+ * out), or why it is not one (a string); when a getter throws, the list ends with its key alone.
+ * Never throws. */
+export function ownEntries(v) {
   if (v === undefined || v === null) return [];
   if (typeof v !== 'object') return 'must be a plain object';
+  let keys;
   try {
     if (Array.isArray(v)) return 'must be a plain object'; // a revoked Proxy throws here
     const proto = Object.getPrototypeOf(v);
     if (proto !== null && Object.getPrototypeOf(proto) !== null) return 'must be a plain object';
-    return Object.keys(v);
+    keys = Object.keys(v);
   } catch {
     return 'could not be read (a proxy trap threw)';
   }
+  const out = [];
+  for (const k of keys) {
+    let value;
+    try {
+      value = v[k];
+    } catch {
+      out.push(k);
+      return out;
+    }
+    if (value !== undefined) out.push(k, value);
+  }
+  return out;
 }
 
 /** A copy of an array's items: false when not an array, null when longer than `max` or when

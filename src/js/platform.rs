@@ -42,10 +42,11 @@ extern "C" {
     #[wasm_bindgen(js_name = getTokenOf)]
     pub fn get_token_of(o: &JsValue) -> JsValue;
 
-    /// The own enumerable property names of a plain object (`[]` for undefined or null), or a
-    /// string saying why it is not one. Never throws.
-    #[wasm_bindgen(js_name = ownKeys)]
-    pub fn own_keys(v: &JsValue) -> JsValue;
+    /// The own enumerable properties of a plain object as `[key, value, ...]` (`[]` for
+    /// undefined or null; `undefined` values left out), or a string saying why it is not one; when
+    /// a getter throws, the list ends with its key alone. Read in one crossing. Never throws.
+    #[wasm_bindgen(js_name = ownEntries)]
+    pub fn own_entries(v: &JsValue) -> JsValue;
 
     /// Whether a string is well-formed UTF-16 (no lone surrogate). Never throws.
     #[wasm_bindgen(js_name = wellFormed)]
