@@ -323,11 +323,12 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
 }
 
 fn clip(s: &str, max_chars: usize) -> String {
-    let mut out: String = s.chars().take(max_chars).collect();
-    if s.chars().nth(max_chars).is_some() {
-        out.push('…');
+    let kept = text::prefix(s, max_chars);
+    if kept.len() < s.len() {
+        [kept, "…"].concat()
+    } else {
+        kept.to_owned()
     }
-    out
 }
 
 /// The text of an HTML page's `<title>`, if short and present.

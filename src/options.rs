@@ -187,8 +187,8 @@ pub fn unknown(
         })
         .min_by_key(|(d, _)| *d)
         .filter(|(d, _)| *d <= 3.max(name.len() / 3));
-    let shown: String = name.chars().take(64).collect();
-    let mut message = [prefix, ".", &shown, " is not an option of this call"].concat();
+    let shown = crate::text::prefix(name, 64);
+    let mut message = [prefix, ".", shown, " is not an option of this call"].concat();
     if let Some((_, n)) = nearest {
         message.push_str("; did you mean ");
         message.push_str(n);

@@ -14,11 +14,32 @@ pub fn decimal(n: u64) -> String {
 pub fn padded(mut n: u64, width: usize) -> String {
     let mut digits = Vec::with_capacity(20);
     while n > 0 || digits.len() < width {
-        digits.push(b'0' + (n % 10) as u8);
+        digits.push(HEX[(n % 10) as usize]);
         n /= 10;
     }
     digits.reverse();
-    digits.into_iter().map(char::from).collect()
+    digits.concat()
+}
+
+/// The first `n` characters of `s` (all of it when shorter), as a slice: no character is copied
+/// one by one (which would bring UTF-8 encoding code into the wasm).
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::prefix("héllo", 2), "hé");
+/// assert_eq!(graph_sync_job::text::prefix("hi", 5), "hi");
+/// ```
+pub fn prefix(s: &str, n: usize) -> &str {
+    let mut chars = 0;
+    for (i, b) in s.bytes().enumerate() {
+        // A character starts at every byte that is not a UTF-8 continuation byte.
+        if b & 0xC0 != 0x80 {
+            if chars == n {
+                return s.get(..i).unwrap_or(s);
+            }
+            chars += 1;
+        }
+    }
+    s
 }
 
 /// Where `needle` first occurs in `hay`: a plain scan, which keeps core's two-way searcher (over
@@ -57,13 +78,14 @@ pub fn join<'a>(parts: impl IntoIterator<Item = &'a str>, sep: &str) -> String {
     out
 }
 
+/// The hex digits, as texts to push (pushing a `char` would bring UTF-8 encoding into the wasm).
+const HEX: [&str; 16] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f",
+];
+
 /// Two lower-case hex digits.
-pub fn hex_byte(b: u8) -> [char; 2] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    [
-        HEX[(b >> 4) as usize] as char,
-        HEX[(b & 15) as usize] as char,
-    ]
+pub fn hex_byte(b: u8) -> [&'static str; 2] {
+    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
 
 #[cfg(test)]
@@ -78,7 +100,10 @@ mod tests {
         assert_eq!(padded(7, 2), "07");
         assert_eq!(padded(2025, 4), "2025");
         assert_eq!(padded(12345, 3), "12345");
-        assert_eq!(hex_byte(0xa5), ['a', '5']);
+        assert_eq!(hex_byte(0xa5), ["a", "5"]);
+        assert_eq!(prefix("héllo", 2), "hé");
+        assert_eq!(prefix("héllo", 0), "");
+        assert_eq!(prefix("hé", 9), "hé");
     }
 
     #[test]

@@ -144,8 +144,8 @@ pub fn parse_iso_ms(value: &str) -> Option<f64> {
     let milli = if frac.is_empty() {
         0
     } else {
-        let digits: String = frac.chars().take(3).collect();
-        num(&digits)? * 10_i64.pow(3 - digits.len() as u32)
+        let digits = crate::text::prefix(frac, 3);
+        num(digits)? * 10_i64.pow(3 - digits.len() as u32)
     };
     let days = days_from_civil(y, mo, d);
     let ms = ((days * 24 + h) * 60 + mi - offset_min) * 60_000 + s * 1000 + milli;

@@ -30,17 +30,24 @@ impl Writer {
     /// A JSON string: quotes, backslashes and control characters escaped.
     fn string(&mut self, s: &str) {
         self.0.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => self.0.push_str("\\\""),
-                '\\' => self.0.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
+        // By bytes: what needs escaping is ASCII, and the text between is copied as it is.
+        let mut from = 0;
+        for (i, &b) in s.as_bytes().iter().enumerate() {
+            if b != b'"' && b != b'\\' && b >= 0x20 {
+                continue;
+            }
+            self.0.push_str(&s[from..i]);
+            from = i + 1;
+            match b {
+                b'"' => self.0.push_str("\\\""),
+                b'\\' => self.0.push_str("\\\\"),
+                _ => {
                     self.0.push_str("\\u00");
-                    self.0.extend(crate::text::hex_byte(c as u8));
+                    self.0.extend(crate::text::hex_byte(b));
                 }
-                c => self.0.push(c),
             }
         }
+        self.0.push_str(&s[from..]);
         self.0.push('"');
     }
 

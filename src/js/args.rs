@@ -325,11 +325,11 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
                 .min_by_key(|n| n.len().abs_diff(k.len()))
                 .copied()
                 .unwrap_or("jobId");
-            let shown: String = k.chars().take(64).collect();
+            let shown = crate::text::prefix(k, 64);
             return Err(at(InvalidArgument::new(
                 "jobs",
                 [
-                    &shown,
+                    shown,
                     " is not a field of a job; did you mean ",
                     nearest,
                     "?",
