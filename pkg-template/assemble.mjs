@@ -12,7 +12,7 @@
 //   with the version from Cargo.toml, README.md, CHANGELOG.md, LICENSE and the CLI.
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync, transformSync } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { minify } from 'terser';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -126,9 +126,9 @@ function cjsExports() {
 
 const fill = (file, exportsCode) =>
   readFileSync(join(tpl, file), 'utf8').replaceAll('__SNIPPET__', SNIPPET).replace('// __EXPORTS__\n', exportsCode);
-// The default browser entry is what every page downloads: shipped with whitespace and syntax
-// minified (names kept, so stack frames read the same); bundlers minify it anyway.
-const browserJs = transformSync(fill('browser.js', esmExports()), { format: 'esm', minifyWhitespace: true, minifySyntax: true }).code;
+// The default browser entry is what every page downloads: shipped minified with function and
+// class names kept (stack frames read the same); bundlers minify it anyway.
+const browserJs = (await minify(fill('browser.js', esmExports()), { module: true, compress: { passes: 3 }, keep_fnames: true, keep_classnames: true })).code;
 writeFileSync(join(out, 'browser.js'), `// graph-sync-job default entry, from pkg-template/browser.js\n${browserJs}`);
 writeFileSync(join(out, 'inline.js'), fill('inline.js', esmExports()));
 writeFileSync(join(out, 'node.cjs'), fill('node.cjs', cjsExports()));
