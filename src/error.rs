@@ -211,45 +211,37 @@ pub const HINT_UNKNOWN_401: &str = "Graph gave no reason, which usually means mi
 pub const HINT_AUDIENCE: &str = "The token was not issued for Microsoft Graph: request it for the Graph root's /.default scope (e.g. https://graph.microsoft.com/.default).";
 pub const HINT_FORBIDDEN: &str = "The token lacks permission: these calls need Synchronization.ReadWrite.All (reads: Synchronization.Read.All) or Application.ReadWrite.OwnedBy on an owned service principal; a signed-in user also needs the Application Administrator or Cloud Application Administrator role (Hybrid Identity Administrator for Cloud Sync).";
 
-/// Standard reason phrase, for the statuses a Graph client meets.
+/// Standard reason phrase, for the statuses a Graph client meets; `""` for others.
+///
+/// ```
+/// use graph_sync_job::error::reason_phrase;
+/// assert_eq!(reason_phrase(429), "Too Many Requests");
+/// assert_eq!((reason_phrase(20), reason_phrase(299)), ("", ""));
+/// ```
 pub fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        412 => "Precondition Failed",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        423 => "Locked",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        507 => "Insufficient Storage",
-        509 => "Bandwidth Limit Exceeded",
-        _ => "",
+    // One text searched by its three digits: smaller in the wasm than a match of 27 arms.
+    const PHRASES: &str = "200OK\n201Created\n202Accepted\n204No Content\n301Moved Permanently\n\
+        302Found\n304Not Modified\n400Bad Request\n401Unauthorized\n403Forbidden\n404Not Found\n\
+        405Method Not Allowed\n408Request Timeout\n409Conflict\n412Precondition Failed\n\
+        413Payload Too Large\n415Unsupported Media Type\n423Locked\n429Too Many Requests\n\
+        431Request Header Fields Too Large\n500Internal Server Error\n501Not Implemented\n\
+        502Bad Gateway\n503Service Unavailable\n504Gateway Timeout\n507Insufficient Storage\n\
+        509Bandwidth Limit Exceeded";
+    if !(100..1000).contains(&status) {
+        return "";
     }
+    let digits = decimal(u64::from(status));
+    PHRASES
+        .split('\n')
+        .find_map(|line| line.strip_prefix(digits.as_str()))
+        .unwrap_or("")
 }
 
 /// A sentence built from status, code and body when Graph gave no message.
 fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String {
     let status = resp.status;
     let phrase = match reason_phrase(status) {
-        "" => resp.status_text.trim(),
+        "" => resp.status_text.trim_ascii(),
         p => p,
     };
     let digits = decimal(u64::from(status));
@@ -298,25 +290,25 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
         .split(';')
         .next()
         .unwrap_or("")
-        .trim()
+        .trim_ascii()
         .to_ascii_lowercase();
-    if body.trim().is_empty() {
+    if body.trim_ascii().is_empty() {
         return say(&[" with an empty body."]);
     }
-    let looks_html = text::contains(&ct, "html") || body.trim_start().starts_with('<');
+    let looks_html = text::contains(&ct, "html") || body.trim_ascii_start().starts_with('<');
     if looks_html {
         return match html_title(body) {
             Some(t) => say(&[" with an HTML page: ", &t]),
             None => say(&[" with an HTML page instead of a Graph error."]),
         };
     }
-    let trimmed = body.trim_start();
+    let trimmed = body.trim_ascii_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') || text::contains(&ct, "json") {
         return say(&[" with a body that is not a Graph error (malformed or unexpected JSON)."]);
     }
     let first_line = body
         .lines()
-        .map(str::trim)
+        .map(str::trim_ascii)
         .find(|l| !l.is_empty())
         .unwrap_or("");
     say(&[": ", &clip(first_line, 200)])
@@ -331,13 +323,14 @@ fn clip(s: &str, max_chars: usize) -> String {
     }
 }
 
-/// The text of an HTML page's `<title>`, if short and present.
+/// The text of an HTML page's `<title>`, if short and present, its ASCII whitespace stripped and
+/// collapsed as `document.title` does (an NBSP is text there).
 fn html_title(body: &str) -> Option<String> {
     let lower = body.to_ascii_lowercase();
     let start = text::find(&lower, "<title")?;
     let open_end = start + lower[start..].find('>')? + 1;
     let close = open_end + text::find(&lower[open_end..], "</title")?;
-    let title = text::join(body.get(open_end..close)?.split_whitespace(), " ");
+    let title = text::join(body.get(open_end..close)?.split_ascii_whitespace(), " ");
     (!title.is_empty()).then(|| clip(&title, 200))
 }
 
@@ -345,6 +338,34 @@ fn html_title(body: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::views::{from_json, ErrorBody};
+
+    #[test]
+    fn html_title_collapses_ascii_whitespace_only() {
+        let body = "<html><title>\n  Bad\u{a0}\t\r\n Gateway  </title></html>";
+        assert_eq!(html_title(body).as_deref(), Some("Bad\u{a0} Gateway"));
+        assert_eq!(html_title("<title> \t\n</title>"), None);
+    }
+
+    #[test]
+    fn reason_phrases_by_exact_status() {
+        let known = [
+            (200, "OK"),
+            (204, "No Content"),
+            (404, "Not Found"),
+            (509, "Bandwidth Limit Exceeded"),
+        ];
+        for (status, phrase) in known {
+            assert_eq!(reason_phrase(status), phrase);
+        }
+        // Only a whole three-digit status matches a line: no prefix, no neighbour, no overflow.
+        for status in [0, 2, 20, 40, 203, 299, 418, 600, 999, 2000, 4040, u16::MAX] {
+            assert_eq!(reason_phrase(status), "", "{status}");
+        }
+        let listed = (100..1000)
+            .filter(|&s| !reason_phrase(s).is_empty())
+            .count();
+        assert_eq!(listed, 27);
+    }
 
     /// The error for `status` with these headers and this body, as the JS layer would report it.
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> ErrorData {

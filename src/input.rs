@@ -173,7 +173,7 @@ fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str>
 /// assert_eq!(validate_token("token", "x\r\nHost: evil").unwrap_err().argument, "token");
 /// ```
 pub fn validate_token(argument: &'static str, token: &str) -> Result<(), InvalidArgument> {
-    if token.trim().is_empty() {
+    if token.trim_ascii().is_empty() {
         return Err(InvalidArgument::problem(argument, "is empty"));
     }
     if token.len() > MAX_TOKEN_BYTES {
@@ -194,7 +194,7 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
             "contains a non-ASCII character; access tokens are ASCII",
         ));
     }
-    if token.trim() != token || token.contains(' ') {
+    if token.trim_ascii() != token || token.contains(' ') {
         if strip_prefix_ignore_case(token, "bearer ").is_some() {
             return Err(InvalidArgument::problem(
                 argument,
@@ -215,7 +215,9 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
 /// Refuses ids that are empty, whitespace, too long, contain control characters, or are the
 /// dot segments `.` and `..`, which URL parsers remove even when percent-encoded.
 pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgument> {
-    if id.trim().is_empty() {
+    // Unicode whitespace counts here (an id of NBSPs is as empty as one of spaces); elsewhere
+    // trimming is ASCII, as HTTP headers, JSON and HTML define their whitespace.
+    if id.chars().all(char::is_whitespace) {
         return Err(InvalidArgument::problem(argument, "is empty"));
     }
     if id.chars().count() > MAX_ID_CHARS {
@@ -306,7 +308,18 @@ mod tests {
 
     #[test]
     fn refuses_bad_ids() {
-        for id in ["", "   ", "\t", ".", "..", "a\nb", "a\u{0}b"] {
+        // Whitespace of any kind alone is no id (NBSP, ideographic space, line separator too).
+        for id in [
+            "",
+            "   ",
+            "\t",
+            "\u{a0}",
+            "\u{3000} \u{2028}",
+            ".",
+            "..",
+            "a\nb",
+            "a\u{0}b",
+        ] {
             let e = validate_id("jobId", id).unwrap_err();
             assert_eq!(e.argument, "jobId");
         }

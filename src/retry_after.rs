@@ -19,7 +19,7 @@ pub fn parse(
     reference_ms: f64,
     parse_http_date: &dyn Fn(&str) -> Option<f64>,
 ) -> Option<f64> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     if v.is_empty() {
         return None;
     }

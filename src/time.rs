@@ -84,7 +84,7 @@ fn num(s: &str) -> Option<i64> {
 /// assert_eq!(as_utc("Thu, 01 Jan 2026 00:00:00 GMT"), "Thu, 01 Jan 2026 00:00:00 GMT");
 /// ```
 pub fn as_utc(value: &str) -> std::borrow::Cow<'_, str> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     let clock = match v.split_once('T') {
         Some((date, clock)) if date.len() == 10 && date.as_bytes()[4] == b'-' => clock,
         _ => return v.into(),
@@ -104,7 +104,7 @@ pub fn as_utc(value: &str) -> std::borrow::Cow<'_, str> {
 /// assert_eq!(parse_iso_ms("2025-02-13T10:17:05"), parse_iso_ms("2025-02-13T12:17:05+02:00"));
 /// ```
 pub fn parse_iso_ms(value: &str) -> Option<f64> {
-    let v = value.trim();
+    let v = value.trim_ascii();
     let (date, time) = v.split_once(['T', 't', ' '])?;
     let mut dp = date.split('-');
     let (y, mo, d) = (num(dp.next()?)?, num(dp.next()?)?, num(dp.next()?)?);
