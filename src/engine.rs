@@ -274,7 +274,7 @@ pub fn job_path(sp: &str, job: Option<&str>, suffix: &str) -> String {
     ]
     .concat();
     if let Some(j) = job {
-        p.push('/');
+        p.push_str("/");
         p.push_str(&input::encode_segment(j));
     }
     p.push_str(suffix);
@@ -377,7 +377,7 @@ impl Wait {
                 .and_then(|e| e.message.clone());
             let mut message = ["The job went into quarantine (", &reason, ")."].concat();
             if let Some(d) = detail {
-                message.push(' ');
+                message.push_str(" ");
                 message.push_str(&d);
             }
             return PollVerdict::Failed(reason, message);
@@ -408,7 +408,7 @@ impl Wait {
                         .unwrap_or_else(|| "Failed".to_owned());
                     let mut message = "The provisioning cycle ended with state Failed.".to_owned();
                     if let Some(m) = err.and_then(|e| e.message.clone()) {
-                        message.push(' ');
+                        message.push_str(" ");
                         message.push_str(&m);
                     }
                     return PollVerdict::Failed(code, message);
@@ -516,7 +516,7 @@ impl Bulk {
         for (i, s) in subs.iter().enumerate() {
             let (sp, job) = &self.items[s.item];
             if i > 0 {
-                out.push(',');
+                out.push_str(",");
             }
             let id = decimal(i as u64 + 1);
             let (method, suffix) = if s.read {
@@ -541,7 +541,7 @@ impl Bulk {
                 out.push_str(r#","headers":{"Content-Type":"application/json"},"body":"#);
                 out.push_str(&body);
             }
-            out.push('}');
+            out.push_str("}");
         }
         out.push_str("]}");
         out
@@ -1036,7 +1036,7 @@ impl Machine {
     fn next_page(&mut self, slot: u32, link: String, pages: u32, now: f64) {
         // Follow only links under the same Graph root: the token must not go anywhere else.
         let root = [self.target.base.as_str(), "/"].concat();
-        let problem = if !link.starts_with(&root) || link.contains(['\r', '\n']) {
+        let problem = if !link.starts_with(&root) || crate::text::has_any(&link, b"\r\n") {
             Some("an @odata.nextLink outside the Graph root the call uses; it was not followed.")
         } else if pages >= MAX_PAGES {
             Some("more than 100 pages of jobs; listing stopped there.")

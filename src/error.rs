@@ -220,7 +220,7 @@ pub const HINT_FORBIDDEN: &str = "The token lacks permission: these calls need S
 /// ```
 pub fn reason_phrase(status: u16) -> &'static str {
     // One text searched by its three digits: smaller in the wasm than a match of 27 arms.
-    const PHRASES: &str = "200OK\n201Created\n202Accepted\n204No Content\n301Moved Permanently\n\
+    const PHRASES: &str = "\n200OK\n201Created\n202Accepted\n204No Content\n301Moved Permanently\n\
         302Found\n304Not Modified\n400Bad Request\n401Unauthorized\n403Forbidden\n404Not Found\n\
         405Method Not Allowed\n408Request Timeout\n409Conflict\n412Precondition Failed\n\
         413Payload Too Large\n415Unsupported Media Type\n423Locked\n429Too Many Requests\n\
@@ -230,11 +230,10 @@ pub fn reason_phrase(status: u16) -> &'static str {
     if !(100..1000).contains(&status) {
         return "";
     }
-    let digits = decimal(u64::from(status));
-    PHRASES
-        .split('\n')
-        .find_map(|line| line.strip_prefix(digits.as_str()))
-        .unwrap_or("")
+    let key = ["\n", &decimal(u64::from(status))].concat();
+    text::find(PHRASES, &key)
+        .and_then(|at| PHRASES.get(at + key.len()..))
+        .map_or("", |rest| text::before(rest, b'\n'))
 }
 
 /// A sentence built from status, code and body when Graph gave no message.
@@ -282,20 +281,13 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
         ]);
     }
     let body = resp.body_head.unwrap_or("");
-    let ct = resp
-        .headers
-        .content_type
-        .as_deref()
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
+    let ct = text::before(resp.headers.content_type.as_deref().unwrap_or(""), b';')
         .trim_ascii()
         .to_ascii_lowercase();
     if body.trim_ascii().is_empty() {
         return say(&[" with an empty body."]);
     }
-    let looks_html = text::contains(&ct, "html") || body.trim_ascii_start().starts_with('<');
+    let looks_html = text::contains(&ct, "html") || body.trim_ascii_start().starts_with("<");
     if looks_html {
         return match html_title(body) {
             Some(t) => say(&[" with an HTML page: ", &t]),
@@ -303,14 +295,18 @@ fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String
         };
     }
     let trimmed = body.trim_ascii_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') || text::contains(&ct, "json") {
+    if trimmed.starts_with("{") || trimmed.starts_with("[") || text::contains(&ct, "json") {
         return say(&[" with a body that is not a Graph error (malformed or unexpected JSON)."]);
     }
-    let first_line = body
-        .lines()
-        .map(str::trim_ascii)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
+    // The first line with text (lines end at LF; a CR before it is trimmed with the rest).
+    let mut rest = body;
+    let first_line = loop {
+        let (line, after) = text::split_once(rest, b'\n').unwrap_or((rest, ""));
+        if !line.trim_ascii().is_empty() || after.is_empty() {
+            break line.trim_ascii();
+        }
+        rest = after;
+    };
     say(&[": ", &clip(first_line, 200)])
 }
 
@@ -328,7 +324,7 @@ fn clip(s: &str, max_chars: usize) -> String {
 fn html_title(body: &str) -> Option<String> {
     let lower = body.to_ascii_lowercase();
     let start = text::find(&lower, "<title")?;
-    let open_end = start + lower[start..].find('>')? + 1;
+    let open_end = start + text::find_any(&lower[start..], b">")? + 1;
     let close = open_end + text::find(&lower[open_end..], "</title")?;
     let title = text::join(body.get(open_end..close)?.split_ascii_whitespace(), " ");
     (!title.is_empty()).then(|| clip(&title, 200))

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::text;
+
 /// Longest service principal id or job id accepted, in characters. Real ids are at most ~110.
 pub const MAX_ID_CHARS: usize = 256;
 /// Shortest access token accepted: real ones are hundreds of characters, and redacting a very
@@ -142,20 +144,21 @@ pub fn normalize_base_url(value: &str) -> Result<String, InvalidArgument> {
     if value.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return bad("must not contain whitespace or control characters");
     }
-    if value.contains(['?', '#']) {
+    if text::has_any(value, b"?#") {
         return bad("must not contain a query or a fragment");
     }
-    if value.contains('\\') {
+    if text::has_any(value, b"\\") {
         return bad("must not contain backslashes");
     }
-    let authority = rest.split('/').next().unwrap_or("");
+    let authority = text::before(rest, b'/');
     if authority.is_empty() {
         return bad("has no host");
     }
-    if authority.contains('@') {
+    if text::has_any(authority, b"@") {
         return bad("must not contain credentials");
     }
-    Ok(value.trim_end_matches('/').to_owned())
+    let kept = value.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    Ok(value.get(..kept).unwrap_or("").to_owned())
 }
 
 fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
@@ -194,7 +197,7 @@ pub fn validate_token(argument: &'static str, token: &str) -> Result<(), Invalid
             "contains a non-ASCII character; access tokens are ASCII",
         ));
     }
-    if token.trim_ascii() != token || token.contains(' ') {
+    if token.trim_ascii() != token || text::has_any(token, b" ") {
         if strip_prefix_ignore_case(token, "bearer ").is_some() {
             return Err(InvalidArgument::problem(
                 argument,
@@ -268,7 +271,7 @@ pub fn encode_segment(value: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push('%');
+            out.push_str("%");
             out.push(HEX[(b >> 4) as usize] as char);
             out.push(HEX[(b & 15) as usize] as char);
         }

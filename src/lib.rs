@@ -7,6 +7,10 @@
 //! typed parts of Graph's answers). `js` is the thin layer that performs what the engine asks
 //! for with `fetch`, timers and `AbortSignal`.
 
+// Texts are pushed as `&str`, never as `char`: `String::push(char)` brings UTF-8 encoding into
+// the wasm, and str patterns are scanned by bytes (`text`), never by char searchers (README "Size").
+#![allow(clippy::single_char_add_str)]
+
 pub mod engine;
 pub mod error;
 pub mod input;

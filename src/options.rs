@@ -192,7 +192,7 @@ pub fn unknown(
     if let Some((_, n)) = nearest {
         message.push_str("; did you mean ");
         message.push_str(n);
-        message.push('?');
+        message.push_str("?");
     }
     InvalidArgument::new(prefix, message)
 }

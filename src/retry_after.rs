@@ -25,7 +25,7 @@ pub fn parse(
     }
     let numeric = v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     if numeric {
-        if v.starts_with('.') || v.ends_with('.') || v.matches('.').count() > 1 {
+        if v.starts_with(".") || v.ends_with(".") || v.bytes().filter(|&b| b == b'.').count() > 1 {
             return None;
         }
         return Some(decimal_seconds_ms(v));
@@ -41,8 +41,8 @@ pub fn parse(
 /// `digits[.digits]` seconds (shape checked by the caller) as whole milliseconds, rounded up,
 /// in integer arithmetic: no float parser is linked into the wasm, and 2.128 s is exactly 2128 ms.
 fn decimal_seconds_ms(v: &str) -> f64 {
-    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
-    if int.trim_start_matches('0').len() > 9 {
+    let (int, frac) = crate::text::split_once(v, b'.').unwrap_or((v, ""));
+    if int.bytes().skip_while(|&b| b == b'0').count() > 9 {
         return MAX_RETRY_AFTER_MS;
     }
     let secs = int.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));

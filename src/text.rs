@@ -62,6 +62,38 @@ pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
 }
 
+/// Where the first byte of `hay` that is one of the ASCII bytes in `set` is (an ASCII byte is
+/// never inside a character). Byte scans like this keep core's char-pattern searchers out of the
+/// wasm.
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::find_any("a?b#c", b"#?"), Some(1));
+/// ```
+#[allow(clippy::manual_contains)] // `<[u8]>::contains` is memchr: more wasm for a set of one or two
+pub fn find_any(hay: &str, set: &[u8]) -> Option<usize> {
+    hay.bytes().position(|b| set.iter().any(|&s| s == b))
+}
+
+/// Whether `hay` holds any of the ASCII bytes in `set` ([`find_any`]).
+pub fn has_any(hay: &str, set: &[u8]) -> bool {
+    find_any(hay, set).is_some()
+}
+
+/// `hay` split around the first `sep` (an ASCII byte), like `str::split_once`.
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::split_once("1.5.0", b'.'), Some(("1", "5.0")));
+/// ```
+pub fn split_once(hay: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = find_any(hay, &[sep])?;
+    Some((hay.get(..i)?, hay.get(i + 1..)?))
+}
+
+/// `hay` up to the first `sep` (an ASCII byte), or all of it.
+pub fn before(hay: &str, sep: u8) -> &str {
+    split_once(hay, sep).map_or(hay, |(a, _)| a)
+}
+
 /// `parts` with `sep` between them (one loop instead of the slice `join`'s generic copy).
 ///
 /// ```

@@ -85,11 +85,11 @@ fn num(s: &str) -> Option<i64> {
 /// ```
 pub fn as_utc(value: &str) -> std::borrow::Cow<'_, str> {
     let v = value.trim_ascii();
-    let clock = match v.split_once('T') {
+    let clock = match crate::text::split_once(v, b'T') {
         Some((date, clock)) if date.len() == 10 && date.as_bytes()[4] == b'-' => clock,
         _ => return v.into(),
     };
-    if clock.ends_with(['Z', 'z']) || clock.contains(['+', '-']) {
+    if clock.ends_with("Z") || clock.ends_with("z") || crate::text::has_any(clock, b"+-") {
         v.into()
     } else {
         [v, "Z"].concat().into()

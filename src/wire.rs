@@ -20,16 +20,16 @@ impl Writer {
     }
 
     fn key(&mut self, k: &str) {
-        if !self.0.ends_with(['{', '[']) {
-            self.0.push(',');
+        if !matches!(self.0.as_bytes().last(), Some(b'{' | b'[')) {
+            self.0.push_str(",");
         }
         self.string(k);
-        self.0.push(':');
+        self.0.push_str(":");
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped.
     fn string(&mut self, s: &str) {
-        self.0.push('"');
+        self.0.push_str("\"");
         // By bytes: what needs escaping is ASCII, and the text between is copied as it is.
         let mut from = 0;
         for (i, &b) in s.as_bytes().iter().enumerate() {
@@ -48,7 +48,7 @@ impl Writer {
             }
         }
         self.0.push_str(&s[from..]);
-        self.0.push('"');
+        self.0.push_str("\"");
     }
 
     fn str(&mut self, k: &str, v: &str) -> &mut Self {
@@ -69,7 +69,7 @@ impl Writer {
         self.key(k);
         let v = if v.is_finite() { v.round() } else { 0.0 };
         if v < 0.0 {
-            self.0.push('-');
+            self.0.push_str("-");
         }
         self.0.push_str(&decimal(v.abs().min(9.0e15) as u64));
         self
@@ -90,9 +90,9 @@ impl Writer {
 
     fn object(&mut self, k: &str, f: impl FnOnce(&mut Self)) -> &mut Self {
         self.key(k);
-        self.0.push('{');
+        self.0.push_str("{");
         f(self);
-        self.0.push('}');
+        self.0.push_str("}");
         self
     }
 
@@ -252,25 +252,25 @@ fn action(w: &mut Writer, a: &Action) {
 /// ```
 pub fn actions(list: &[Action]) -> String {
     let mut w = Writer::new();
-    w.0.push('[');
+    w.0.push_str("[");
     for (i, a) in list.iter().enumerate() {
         if i > 0 {
-            w.0.push(',');
+            w.0.push_str(",");
         }
-        w.0.push('{');
+        w.0.push_str("{");
         action(&mut w, a);
-        w.0.push('}');
+        w.0.push_str("}");
     }
-    w.0.push(']');
+    w.0.push_str("]");
     w.0
 }
 
 /// A `GraphError`'s fields as a JSON object.
 pub fn error(d: &ErrorData) -> String {
     let mut w = Writer::new();
-    w.0.push('{');
+    w.0.push_str("{");
     error_fields(&mut w, d);
-    w.0.push('}');
+    w.0.push_str("}");
     w.0
 }
 
