@@ -24,24 +24,31 @@ pub const MAX_PAGES: u32 = 100;
 /// Most sub-requests in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
 
-/// The platform's date parsing and formatting (`Date.parse`, `toISOString`): function pointers
-/// keep the engine free of JS. `parse` reads HTTP dates and ISO-8601 with a zone.
-#[derive(Clone, Copy)]
-pub struct Dates {
-    pub parse: fn(&str) -> Option<f64>,
-    pub format: fn(f64) -> Option<String>,
-}
-
-impl Dates {
-    /// Rust's own ISO-8601 reading and writing, for native tests and examples (no HTTP dates).
-    pub const RUST: Dates = Dates {
-        parse: time::parse_iso_ms,
-        format: time::iso_from_epoch_ms,
-    };
+/// The platform's date parsing and formatting (`Date.parse`, `toISOString`), given as a type so
+/// the engine stays free of JS: the JS layer gives its own, native tests [`RustDates`]. A type,
+/// not function pointers: its calls are direct, so the wasm needs no function table.
+pub trait Dates {
+    /// Epoch milliseconds of an HTTP date or an ISO-8601 date-time with a zone.
+    fn parse(&self, s: &str) -> Option<f64>;
+    /// ISO-8601 UTC with milliseconds, for the range a JS `Date` can hold.
+    fn format(&self, ms: f64) -> Option<String>;
 
     /// An ISO-8601 date-time; one without a zone is read as UTC, as Graph means it.
-    pub fn iso_ms(&self, value: &str) -> Option<f64> {
-        (self.parse)(&time::as_utc(value))
+    fn iso_ms(&self, value: &str) -> Option<f64> {
+        self.parse(&time::as_utc(value))
+    }
+}
+
+/// Rust's own ISO-8601 reading and writing, for native tests and examples (no HTTP dates).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RustDates;
+
+impl Dates for RustDates {
+    fn parse(&self, s: &str) -> Option<f64> {
+        time::parse_iso_ms(s)
+    }
+    fn format(&self, ms: f64) -> Option<String> {
+        time::iso_from_epoch_ms(ms)
     }
 }
 
@@ -344,13 +351,13 @@ pub enum PollVerdict {
     Failed(String, String),
 }
 
-fn ms_of(dates: &Dates, s: &Option<String>) -> Option<f64> {
+fn ms_of(dates: &impl Dates, s: &Option<String>) -> Option<f64> {
     s.as_deref().and_then(|s| dates.iso_ms(s))
 }
 
 impl Wait {
     /// Judges one poll, by Graph's own timestamps against the first poll (never the local clock).
-    pub fn judge(&mut self, job: &JobView, dates: &Dates) -> PollVerdict {
+    pub fn judge(&mut self, job: &JobView, dates: &impl Dates) -> PollVerdict {
         let ms_of = |s: &Option<String>| ms_of(dates, s);
         let empty = StatusView::default();
         let status = job.status.as_ref().unwrap_or(&empty);
@@ -557,7 +564,7 @@ struct Slot {
 }
 
 /// One call: the operation, its policy and deadline, and the slots in flight.
-pub struct Machine {
+pub struct Machine<D: Dates> {
     op: Op,
     target: Target,
     policy: RetryPolicy,
@@ -565,7 +572,7 @@ pub struct Machine {
     /// Whether the token source can give a fresh token (a function or credential).
     refreshable: bool,
     client_request_id: String,
-    dates: Dates,
+    dates: D,
     rng: u64,
 
     deadline: f64,
@@ -578,19 +585,19 @@ pub struct Machine {
     finished: bool,
 }
 
-pub struct Config {
+pub struct Config<D: Dates> {
     pub target: Target,
     pub policy: RetryPolicy,
     pub timeout_ms: f64,
     pub refreshable: bool,
     pub client_request_id: String,
-    pub dates: Dates,
+    pub dates: D,
     /// Seeds the backoff jitter.
     pub seed: u64,
 }
 
-impl Machine {
-    pub fn new(op: Op, c: Config) -> Self {
+impl<D: Dates> Machine<D> {
+    pub fn new(op: Op, c: Config<D>) -> Self {
         let slots = match &op {
             Op::Bulk(b) => b.concurrency,
             _ => 1,
@@ -850,7 +857,7 @@ impl Machine {
         let mut d = ErrorData::without_response(kind, message);
         d.attempts = self.attempts;
         d.client_request_id = Some(self.client_request_id.clone());
-        d.date = (self.dates.format)(now);
+        d.date = self.dates.format(now);
         d
     }
 
@@ -877,7 +884,7 @@ impl Machine {
             d.client_request_id = Some(self.client_request_id.clone());
         }
         if d.date.is_none() {
-            d.date = (self.dates.format)(now);
+            d.date = self.dates.format(now);
         }
         d
     }

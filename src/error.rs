@@ -3,6 +3,8 @@
 //! Graph's inner errors and details stay in JS; the JS layer adds them to the `GraphError`.
 
 use crate::engine::Dates;
+#[cfg(test)]
+use crate::engine::RustDates;
 use crate::retry_after;
 use crate::text::{self, decimal};
 use crate::views::{GraphErrorView, HeaderView, InnerIds};
@@ -135,13 +137,13 @@ pub struct HttpResponse<'a> {
 /// let d = from_response(
 ///     &HttpResponse { status: 502, status_text: "", headers: &HeaderView::default(), error: None,
 ///                     inner: &[], body_head: Some(""), expected: 204 },
-///     &graph_sync_job::engine::Dates::RUST,
+///     &graph_sync_job::engine::RustDates,
 ///     0.0,
 /// );
 /// assert_eq!((d.kind, d.status, d.code.as_str()), (ErrorKind::Http, 502, "unexpectedResponse"));
 /// assert_eq!(d.message, "Microsoft Graph answered HTTP 502 Bad Gateway with an empty body.");
 /// ```
-pub fn from_response(resp: &HttpResponse<'_>, dates: &Dates, now_ms: f64) -> ErrorData {
+pub fn from_response(resp: &HttpResponse<'_>, dates: &impl Dates, now_ms: f64) -> ErrorData {
     let h = resp.headers;
     let mut d = ErrorData::without_response(ErrorKind::Http, String::new());
     d.status = resp.status;
@@ -149,18 +151,27 @@ pub fn from_response(resp: &HttpResponse<'_>, dates: &Dates, now_ms: f64) -> Err
     d.target = graph.and_then(|e| e.target.clone());
 
     // Ids and date: the body's inner errors first (outermost that has one), then headers.
-    let inner = |f: fn(&InnerIds) -> &Option<String>| resp.inner.iter().find_map(|i| f(i).clone());
-    d.request_id = inner(|i| &i.request_id).or_else(|| h.request_id.clone());
-    d.client_request_id = inner(|i| &i.client_request_id).or_else(|| h.client_request_id.clone());
-    let response_date_ms = h.date.as_deref().and_then(dates.parse);
-    d.date = inner(|i| &i.date)
+    let inner = resp.inner;
+    d.request_id = inner
+        .iter()
+        .find_map(|i| i.request_id.clone())
+        .or_else(|| h.request_id.clone());
+    d.client_request_id = inner
+        .iter()
+        .find_map(|i| i.client_request_id.clone())
+        .or_else(|| h.client_request_id.clone());
+    let response_date_ms = h.date.as_deref().and_then(|s| dates.parse(s));
+    d.date = inner
+        .iter()
+        .find_map(|i| i.date.clone())
         .and_then(|s| dates.iso_ms(&s))
         .or(response_date_ms)
-        .and_then(dates.format);
-    d.retry_after_ms = h
-        .retry_after
-        .as_deref()
-        .and_then(|v| retry_after::parse(v, response_date_ms.unwrap_or(now_ms), &dates.parse));
+        .and_then(|ms| dates.format(ms));
+    d.retry_after_ms = h.retry_after.as_deref().and_then(|v| {
+        retry_after::parse(v, response_date_ms.unwrap_or(now_ms), &|s: &str| {
+            dates.parse(s)
+        })
+    });
 
     let graph_code = graph.and_then(|e| e.code.clone());
     d.code = graph_code
@@ -382,7 +393,7 @@ mod tests {
                 body_head: Some(body),
                 expected: 204,
             },
-            &Dates::RUST,
+            &RustDates,
             1_700_000_000_000.0,
         )
     }
@@ -554,10 +565,16 @@ mod tests {
                 .then_some(1_767_225_610_000.0)
                 .or((s == "Thu, 01 Jan 2026 00:00:00 GMT").then_some(1_767_225_600_000.0))
         }
-        let dates = Dates {
-            parse: parse_date,
-            format: Dates::RUST.format,
-        };
+        struct Fixed;
+        impl Dates for Fixed {
+            fn parse(&self, s: &str) -> Option<f64> {
+                parse_date(s)
+            }
+            fn format(&self, ms: f64) -> Option<String> {
+                RustDates.format(ms)
+            }
+        }
+        let dates = Fixed;
         let headers = HeaderView {
             date: Some("Thu, 01 Jan 2026 00:00:00 GMT".into()),
             retry_after: Some("Thu, 01 Jan 2026 00:00:10 GMT".into()),

@@ -17,7 +17,7 @@ pub const MAX_RETRY_AFTER_MS: f64 = 86_400_000.0;
 pub fn parse(
     value: &str,
     reference_ms: f64,
-    parse_http_date: &dyn Fn(&str) -> Option<f64>,
+    parse_http_date: &impl Fn(&str) -> Option<f64>,
 ) -> Option<f64> {
     let v = value.trim_ascii();
     if v.is_empty() {

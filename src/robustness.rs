@@ -251,8 +251,8 @@ fn any_response_gives_a_usable_error() {
     }
 }
 
-fn engine_dates() -> engine::Dates {
-    engine::Dates::RUST
+fn engine_dates() -> engine::RustDates {
+    engine::RustDates
 }
 
 /// Drives the engine with random answers, failures, waits and stops: it never panics, never

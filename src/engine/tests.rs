@@ -7,7 +7,7 @@ const BASE: &str = "https://graph.microsoft.com";
 const SP: &str = "3f0c9b4e-2a71-4d5e-9c8b-6e1f2a3b4c5d";
 const JOB: &str = "AppTemplate.e4bbf44533ea4eabb17027f3a92e92aa";
 
-fn machine(op: Op, refreshable: bool, timeout_ms: f64) -> Machine {
+fn machine(op: Op, refreshable: bool, timeout_ms: f64) -> Machine<RustDates> {
     Machine::new(
         op,
         Config {
@@ -19,7 +19,7 @@ fn machine(op: Op, refreshable: bool, timeout_ms: f64) -> Machine {
             timeout_ms,
             refreshable,
             client_request_id: "crid-1".into(),
-            dates: Dates::RUST,
+            dates: RustDates,
             seed: 7,
         },
     )
@@ -36,7 +36,7 @@ fn act(action: JobAction, if_status: Option<Vec<&'static str>>) -> Op {
 }
 
 /// Starts the machine and hands it a token: the actions that follow.
-fn begin(m: &mut Machine) -> Vec<Action> {
+fn begin(m: &mut Machine<RustDates>) -> Vec<Action> {
     m.start(0.0);
     assert_eq!(m.take(), [Action::Token]);
     m.token(0.0);
@@ -781,7 +781,7 @@ fn bulk(
     jobs: Vec<(String, String)>,
     if_status: Option<Vec<&'static str>>,
     concurrency: usize,
-) -> Machine {
+) -> Machine<RustDates> {
     machine(
         Op::Bulk(Bulk::new(JobAction::Start, if_status, concurrency, jobs)),
         false,

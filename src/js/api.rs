@@ -17,7 +17,19 @@ use crate::views::{self, BatchView, ErrorBody, HeaderView, JobView, PageView, Ro
 /// The engine, driven from `glue.js`.
 #[wasm_bindgen]
 pub struct Machine {
-    engine: engine::Machine,
+    engine: engine::Machine<JsDates>,
+}
+
+/// The platform's dates for the engine: `Date.parse` and `toISOString`.
+struct JsDates;
+
+impl engine::Dates for JsDates {
+    fn parse(&self, s: &str) -> Option<f64> {
+        platform::parse_date(s)
+    }
+    fn format(&self, ms: f64) -> Option<String> {
+        platform::iso_date(ms)
+    }
 }
 
 /// Cells of an answer as the JS layer read them (see [`views`]): a string, or absent.
@@ -213,10 +225,7 @@ fn prepare(
             timeout_ms,
             refreshable: kind != "string",
             client_request_id: client_request_id.clone(),
-            dates: engine::Dates {
-                parse: platform::parse_date,
-                format: platform::iso_date,
-            },
+            dates: JsDates,
             seed: (js_sys::Math::random() * 9.0e15) as u64,
         },
     );
