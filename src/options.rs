@@ -176,15 +176,13 @@ pub fn unknown(
     name: &str,
     calls: Calls,
 ) -> InvalidArgument {
+    // A name over 64 bytes is at least 40 edits from every option (none is over 24), more than
+    // the third of its length a suggestion may be off by: no distance is computed for it (a key
+    // of megabytes costs nothing).
     let nearest = table
         .iter()
-        .filter(|o| o.calls & calls != 0)
-        .map(|o| {
-            (
-                distance(&name.to_ascii_lowercase(), &o.name.to_ascii_lowercase()),
-                o.name,
-            )
-        })
+        .filter(|o| o.calls & calls != 0 && name.len() <= 64)
+        .map(|o| (distance(name, o.name), o.name))
         .min_by_key(|(d, _)| *d)
         .filter(|(d, _)| *d <= 3.max(name.len() / 3));
     let shown = crate::text::prefix(name, 64);
@@ -197,16 +195,17 @@ pub fn unknown(
     InvalidArgument::new(prefix, message)
 }
 
-/// Levenshtein distance over characters (names are short).
+/// Levenshtein distance over bytes, ASCII case ignored (option names are short and ASCII).
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            let cost = usize::from(!ca.eq_ignore_ascii_case(cb));
+            row[j + 1] = (prev + cost).min(row[j] + 1).min(cur + 1);
             prev = cur;
         }
     }
@@ -325,6 +324,31 @@ mod tests {
             e.message.ends_with("did you mean pollIntervalMs?"),
             "{}",
             e.message
+        );
+        let e = unknown(OPTIONS, "options", "BASEURL", ALL);
+        assert!(
+            e.message.ends_with("did you mean baseUrl?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion_and_cost_no_distance() {
+        // What `unknown` skips is safe to skip: every name is at most 24 bytes.
+        assert!(OPTIONS.iter().chain(RETRY).all(|o| o.name.len() <= 24));
+        // So a name over 64 bytes is further from each than a third of its length.
+        for o in OPTIONS.iter().chain(RETRY) {
+            let near = [o.name, &"x".repeat(65 - o.name.len())].concat();
+            assert!(distance(&near, o.name) > near.len() / 3, "{near}");
+        }
+        let huge = "timeoutMs".repeat(1_000_000);
+        let e = unknown(OPTIONS, "options", &huge, ALL);
+        assert!(!e.message.contains("did you mean"));
+        assert!(
+            e.message.len() < 200,
+            "the name is clipped: {}",
+            e.message.len()
         );
     }
 
