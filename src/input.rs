@@ -265,17 +265,24 @@ pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
 /// assert_eq!(encode_segment("AppTemplate.e4bb"), "AppTemplate.e4bb");
 /// ```
 pub fn encode_segment(value: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
+    const HEX: [&str; 16] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F",
+    ];
+    // Runs of unreserved bytes are copied whole; each other byte becomes %XX. A run always starts
+    // after an ASCII byte or a character's last byte, so it is whole characters (`get` is safe).
+    let (bytes, mut out) = (value.as_bytes(), String::with_capacity(value.len()));
+    let (mut from, mut i) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str("%");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
+            continue;
         }
+        out.push_str(value.get(from..i - 1).unwrap_or(""));
+        out.extend(["%", HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        from = i;
     }
+    out.push_str(value.get(from..).unwrap_or(""));
     out
 }
 
@@ -298,6 +305,8 @@ mod tests {
             ("%2F", "%252F"),
             ("a b", "a%20b"),
             ("é", "%C3%A9"),
+            ("aé/ü✓b", "a%C3%A9%2F%C3%BC%E2%9C%93b"),
+            ("😀x", "%F0%9F%98%80x"),
             (
                 "AppTemplate.abc.7c1d9f4e-3b2a",
                 "AppTemplate.abc.7c1d9f4e-3b2a",

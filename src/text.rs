@@ -29,15 +29,16 @@ pub fn padded(mut n: u64, width: usize) -> String {
 /// assert_eq!(graph_sync_job::text::prefix("hi", 5), "hi");
 /// ```
 pub fn prefix(s: &str, n: usize) -> &str {
-    let mut chars = 0;
-    for (i, b) in s.bytes().enumerate() {
+    let (b, mut chars, mut i) = (s.as_bytes(), 0, 0);
+    while i < b.len() {
         // A character starts at every byte that is not a UTF-8 continuation byte.
-        if b & 0xC0 != 0x80 {
+        if b[i] & 0xC0 != 0x80 {
             if chars == n {
                 return s.get(..i).unwrap_or(s);
             }
             chars += 1;
         }
+        i += 1;
     }
     s
 }
@@ -52,9 +53,15 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return Some(0);
     }
-    hay.as_bytes()
-        .windows(needle.len())
-        .position(|w| w == needle.as_bytes())
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        if &h[i..i + n.len()] == n {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether `needle` occurs in `hay` ([`find`]).
@@ -71,7 +78,19 @@ pub fn contains(hay: &str, needle: &str) -> bool {
 /// ```
 #[allow(clippy::manual_contains)] // `<[u8]>::contains` is memchr: more wasm for a set of one or two
 pub fn find_any(hay: &str, set: &[u8]) -> Option<usize> {
-    hay.bytes().position(|b| set.iter().any(|&s| s == b))
+    let h = hay.as_bytes();
+    let mut i = 0;
+    while i < h.len() {
+        let mut j = 0;
+        while j < set.len() {
+            if h[i] == set[j] {
+                return Some(i);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether `hay` holds any of the ASCII bytes in `set` ([`find_any`]).

@@ -31,13 +31,15 @@ impl Writer {
     fn string(&mut self, s: &str) {
         self.0.push_str("\"");
         // By bytes: what needs escaping is ASCII, and the text between is copied as it is.
-        let mut from = 0;
-        for (i, &b) in s.as_bytes().iter().enumerate() {
+        let (bytes, mut from, mut i) = (s.as_bytes(), 0, 0);
+        while i < bytes.len() {
+            let b = bytes[i];
+            i += 1;
             if b != b'"' && b != b'\\' && b >= 0x20 {
                 continue;
             }
-            self.0.push_str(&s[from..i]);
-            from = i + 1;
+            self.0.push_str(&s[from..i - 1]);
+            from = i;
             match b {
                 b'"' => self.0.push_str("\\\""),
                 b'\\' => self.0.push_str("\\\\"),
