@@ -467,6 +467,17 @@ struct Sub {
     not_before: f64,
 }
 
+/// FNV-1a of a (servicePrincipalId, jobId) pair, the two ids apart by a byte UTF-8 never has.
+fn fnv1a((sp, job): &(String, String)) -> u32 {
+    let mut h = 0x811c_9dc5_u32;
+    for part in [sp.as_bytes(), &[0xff], job.as_bytes()] {
+        for &b in part {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
 impl Bulk {
     /// Duplicate pairs are sent once and reported at each position.
     pub fn new(
@@ -475,15 +486,27 @@ impl Bulk {
         concurrency: usize,
         jobs: Vec<(String, String)>,
     ) -> Self {
+        let total = jobs.len() as u32;
         let mut items: Vec<(String, String)> = Vec::new();
         let mut positions: Vec<Vec<u32>> = Vec::new();
-        for (i, pair) in jobs.iter().enumerate() {
-            match items.iter().position(|p| p == pair) {
-                Some(u) => positions[u].push(i as u32),
-                None => {
-                    items.push(pair.clone());
+        // Pairs seen, found through an open-addressing table of indices into `items`, hashed with
+        // FNV-1a: linear time, where a search of `items` for each job was quadratic (100 000
+        // jobs took 28 s).
+        // A slot holds 1 + the pair's index in `items`, 0 when free.
+        let mask = (jobs.len() * 2).next_power_of_two() - 1;
+        let mut seen = vec![0u32; mask + 1];
+        for (i, pair) in jobs.into_iter().enumerate() {
+            let mut at = fnv1a(&pair) as usize & mask;
+            while seen[at] != 0 && items[seen[at] as usize - 1] != pair {
+                at = (at + 1) & mask;
+            }
+            match seen[at] as usize {
+                0 => {
+                    items.push(pair);
+                    seen[at] = items.len() as u32;
                     positions.push(vec![i as u32]);
                 }
+                u => positions[u - 1].push(i as u32),
             }
         }
         let read = if_status.is_some();
@@ -502,7 +525,7 @@ impl Bulk {
             concurrency: concurrency.max(1),
             items,
             positions,
-            total: jobs.len() as u32,
+            total,
             queue,
             batches: vec![None; concurrency.max(1)],
             timer: false,
@@ -1091,16 +1114,21 @@ impl<D: Dates> Machine<D> {
             if in_flight >= b.window {
                 break;
             }
-            let mut subs = Vec::new();
-            let mut rest = VecDeque::new();
-            while let Some(s) = b.queue.pop_front() {
-                if subs.len() < BATCH_SIZE && s.not_before.max(b.hold_until) <= now {
+            // Ready items from the front, in order, until the batch is full; one still waiting out
+            // its Retry-After keeps its place; during a hold none is ready. Taking them where they
+            // stand keeps a batch's cost to its own items, not the whole queue's.
+            let (mut subs, mut waiting) = (Vec::new(), Vec::new());
+            while subs.len() < BATCH_SIZE && b.hold_until <= now {
+                let Some(s) = b.queue.pop_front() else { break };
+                if s.not_before <= now {
                     subs.push(s);
                 } else {
-                    rest.push_back(s);
+                    waiting.push(s);
                 }
             }
-            b.queue = rest;
+            while let Some(s) = waiting.pop() {
+                b.queue.push_front(s);
+            }
             if subs.is_empty() {
                 break;
             }
@@ -1111,14 +1139,16 @@ impl<D: Dates> Machine<D> {
             sends.push((slot as u32, body));
         }
         let busy = b.batches.iter().any(Option::is_some) || !sends.is_empty();
-        let earliest = b
-            .queue
-            .iter()
-            .map(|s| s.not_before)
-            .fold(f64::INFINITY, f64::min)
-            .max(b.hold_until);
+        // When the next item is due, looked for only when a batch could go but none is ready.
+        let mut earliest = f64::INFINITY;
+        if !b.timer && in_flight < b.window {
+            for s in &b.queue {
+                earliest = earliest.min(s.not_before);
+            }
+            earliest = earliest.max(b.hold_until);
+        }
         let timer_slot = b.concurrency as u32;
-        let want_timer = earliest.is_finite() && !b.timer && in_flight < b.window;
+        let want_timer = earliest.is_finite();
         if want_timer {
             b.timer = true;
         }

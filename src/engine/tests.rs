@@ -1037,6 +1037,51 @@ fn duplicates_are_sent_once_and_reported_at_each_position() {
 }
 
 #[test]
+fn the_largest_bulk_call_dedupes_and_reports_every_position() {
+    // 100 000 jobs (the most a call takes), every pair twice, in an order that collides in a
+    // small table: each unique pair is sent once, every position gets its result, in batches of 20.
+    let n = 50_000;
+    let jobs: Vec<(String, String)> = (0..2 * n)
+        .map(|i| {
+            (
+                ["sp-", &decimal((i % n % 97) as u64)].concat(),
+                ["j", &decimal((i % n) as u64)].concat(),
+            )
+        })
+        .collect();
+    let mut m = bulk(jobs, None, 4);
+    let mut pending: Vec<(u32, usize)> = Vec::new();
+    let (mut sent, mut positions) = (0, vec![0u8; 2 * n]);
+    let mut actions = begin(&mut m);
+    let mut now = 1.0;
+    while !m.is_finished() {
+        for (slot, _, _, body) in sends(&actions) {
+            let k = subs(body.as_deref().unwrap()).len();
+            assert!(k <= BATCH_SIZE);
+            sent += k;
+            pending.push((slot, k));
+        }
+        for i in items(&actions) {
+            assert!(i.ok);
+            positions[i.index as usize] += 1;
+        }
+        let (slot, k) = pending.pop().expect("a batch in flight");
+        now += 1.0;
+        m.response(slot, batch_answer(k, |_| (204, "")), now);
+        actions = m.take();
+    }
+    for i in items(&actions) {
+        positions[i.index as usize] += 1;
+    }
+    assert_eq!(sent, n, "each unique pair once");
+    assert!(
+        positions.iter().all(|&p| p == 1),
+        "every position reported once"
+    );
+    assert!(actions.iter().any(|a| matches!(a, Action::ReturnItems)));
+}
+
+#[test]
 fn bulk_if_status_reads_through_batch_and_acts_only_on_listed_states() {
     let mut m = bulk(pairs(3), Some(vec!["Paused"]), 1);
     let s = sends(&begin(&mut m));
