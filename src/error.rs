@@ -3,8 +3,6 @@
 //! Graph's inner errors and details stay in JS; the JS layer adds them to the `GraphError`.
 
 use crate::engine::Dates;
-#[cfg(test)]
-use crate::engine::RustDates;
 use crate::retry_after;
 use crate::text::{self, decimal};
 use crate::views::{GraphErrorView, HeaderView, InnerIds};
@@ -344,6 +342,7 @@ fn html_title(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::RustDates;
     use crate::views::{from_json, ErrorBody};
 
     #[test]
