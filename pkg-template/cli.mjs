@@ -286,8 +286,9 @@ function describeError(e) {
   if (e.date && e.kind === 'http') ids.push(`date ${e.date}`);
   if (e.attempts > 1 && (e.kind === 'http' || e.kind === 'network')) ids.push(`${e.attempts} attempts`);
   if (ids.length) parts.push(`(${ids.join(', ')})`);
-  if (typeof e.hint === 'string' && e.hint) parts.push(`\n  hint: ${asFlags(e.hint)}`);
-  return parts.join(' ');
+  // The hint on a line of its own (no space left at the end of the one before).
+  const hint = typeof e.hint === 'string' && e.hint ? `\n  hint: ${asFlags(e.hint)}` : '';
+  return parts.join(' ') + hint;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -269,6 +269,9 @@ describe('start, pause, restart', () => {
     assertExit(r, 1);
     assert.match(r.stderr, /403 Authorization_RequestDenied/);
     assert.match(r.stderr, /request-id [0-9a-f-]{36}/);
+    // The 403's hint stands on its own line, and no line ends in a space.
+    assert.match(r.stderr, /\)\n  hint: The token lacks permission/);
+    assert.doesNotMatch(r.stderr, / $/m);
     assert.equal(r.stdout, '');
     const j = await cli(['start', sp, `${job}x`, '--base-url', emulator, '--json']);
     assertExit(j, 1);
