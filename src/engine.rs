@@ -467,6 +467,20 @@ struct Sub {
     not_before: f64,
 }
 
+/// How one unique item of a bulk call ended, from sub-response `sub` of its batch's answer.
+enum Settled {
+    /// Acted on, or skipped by `ifStatus` (`job_status`: the state read).
+    Done {
+        skipped: bool,
+        status: Option<u16>,
+        job_status: Option<String>,
+        request_id: Option<String>,
+        sub: usize,
+    },
+    /// Failed: with this error, from this sub-response when there was one.
+    Failed(ErrorData, Option<usize>),
+}
+
 /// FNV-1a of a (servicePrincipalId, jobId) pair, the two ids apart by a byte UTF-8 never has.
 fn fnv1a((sp, job): &(String, String)) -> u32 {
     let mut h = 0x811c_9dc5_u32;
@@ -1196,7 +1210,7 @@ impl<D: Dates> Machine<D> {
                     now,
                 );
                 d.code = "unexpectedResponse".to_owned();
-                settled.push((sub.item, Err((d, None))));
+                settled.push((sub.item, Settled::Failed(d, None)));
                 continue;
             };
             let r = &responses[pos];
@@ -1228,11 +1242,28 @@ impl<D: Dates> Machine<D> {
                             not_before: 0.0,
                         });
                     } else {
-                        settled.push((sub.item, Ok((true, None, code, request_id, pos))));
+                        settled.push((
+                            sub.item,
+                            Settled::Done {
+                                skipped: true,
+                                status: None,
+                                job_status: code,
+                                request_id,
+                                sub: pos,
+                            },
+                        ));
                     }
                 } else {
-                    let found = sub.found.map(str::to_owned);
-                    settled.push((sub.item, Ok((false, Some(status), found, request_id, pos))));
+                    settled.push((
+                        sub.item,
+                        Settled::Done {
+                            skipped: false,
+                            status: Some(status),
+                            job_status: sub.found.map(str::to_owned),
+                            request_id,
+                            sub: pos,
+                        },
+                    ));
                 }
                 continue;
             }
@@ -1282,7 +1313,7 @@ impl<D: Dates> Machine<D> {
                         ..*sub
                     });
                 }
-                Decision::GiveUp(_) => settled.push((sub.item, Err((d, Some(pos))))),
+                Decision::GiveUp(_) => settled.push((sub.item, Settled::Failed(d, Some(pos)))),
             }
         }
         if let (false, Op::Bulk(b)) = (any_throttled, &mut self.op) {
@@ -1302,7 +1333,7 @@ impl<D: Dates> Machine<D> {
         let subs = b.batches[slot as usize].take().unwrap_or_default();
         let settled = subs
             .iter()
-            .map(|s| (s.item, Err((d.clone(), None))))
+            .map(|s| (s.item, Settled::Failed(d.clone(), None)))
             .collect();
         self.settle(slot, settled);
         self.progress();
@@ -1310,18 +1341,8 @@ impl<D: Dates> Machine<D> {
         self.schedule(now);
     }
 
-    #[allow(clippy::type_complexity)]
-    fn settle(
-        &mut self,
-        slot: u32,
-        settled: Vec<(
-            usize,
-            Result<
-                (bool, Option<u16>, Option<String>, Option<String>, usize),
-                (ErrorData, Option<usize>),
-            >,
-        )>,
-    ) {
+    /// Reports each settled item at every input position it stands at, and counts it.
+    fn settle(&mut self, slot: u32, settled: Vec<(usize, Settled)>) {
         let Op::Bulk(b) = &mut self.op else { return };
         for (item, outcome) in settled {
             let (sp, job) = b.items[item].clone();
@@ -1341,7 +1362,13 @@ impl<D: Dates> Machine<D> {
                 };
                 b.done += 1;
                 let item = match &outcome {
-                    Ok((skipped, status, job_status, request_id, pos)) => {
+                    Settled::Done {
+                        skipped,
+                        status,
+                        job_status,
+                        request_id,
+                        sub: pos,
+                    } => {
                         if *skipped {
                             b.skipped += 1;
                         } else {
@@ -1357,7 +1384,7 @@ impl<D: Dates> Machine<D> {
                             ..base
                         }
                     }
-                    Err((d, pos)) => {
+                    Settled::Failed(d, pos) => {
                         b.failed += 1;
                         ItemResult {
                             status: (d.status != 0).then_some(d.status),
