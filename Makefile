@@ -7,7 +7,7 @@ WASM_OPT_FEATURES := --enable-bulk-memory --enable-sign-ext --enable-mutable-glo
 EMULATOR := target/debug/graph-emulator
 
 .PHONY: all setup lint test test-native test-wasm test-wasm-node test-wasm-browser test-js test-matrix test-cli test-demo \
-  pkg emulator demo bench bench-emulator bench-client bench-size clean test-hostile bench-soak bench-bulk
+  pkg emulator demo bench bench-emulator bench-client bench-size size-by-feature clean test-hostile bench-soak bench-bulk
 
 all: pkg
 
@@ -95,6 +95,11 @@ bench-client: pkg emulator
 
 bench-size: pkg
 	node bench/size.mjs
+
+# What each feature costs in the browser payload: scratch builds with the bulk calls, then the
+# wait, then the hints compiled out (about a minute each; README "Size"). Not part of make bench.
+size-by-feature: setup
+	node scripts/size-by-feature.mjs
 
 # 10,000 concurrent then 20,000 sequential calls mixing successes, errors, aborts and timeouts;
 # wasm memory after each burst (README "Robustness and soak").
