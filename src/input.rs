@@ -265,9 +265,6 @@ pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
 /// assert_eq!(encode_segment("AppTemplate.e4bb"), "AppTemplate.e4bb");
 /// ```
 pub fn encode_segment(value: &str) -> String {
-    const HEX: [&str; 16] = [
-        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F",
-    ];
     // Runs of unreserved bytes are copied whole; each other byte becomes %XX. A run always starts
     // after an ASCII byte or a character's last byte, so it is whole characters (`get` is safe).
     let (bytes, mut out) = (value.as_bytes(), String::with_capacity(value.len()));
@@ -279,7 +276,8 @@ pub fn encode_segment(value: &str) -> String {
             continue;
         }
         out.push_str(value.get(from..i - 1).unwrap_or(""));
-        out.extend(["%", HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        out.push_str("%");
+        out.extend(text::hex_byte(b));
         from = i;
     }
     out.push_str(value.get(from..).unwrap_or(""));

@@ -131,11 +131,12 @@ pub fn join<'a>(parts: impl IntoIterator<Item = &'a str>, sep: &str) -> String {
 }
 
 /// The hex digits, as texts to push (pushing a `char` would bring UTF-8 encoding into the wasm).
+/// Upper case, as percent-encoding writes them; JSON's `\u00XX` takes either case.
 const HEX: [&str; 16] = [
-    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f",
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F",
 ];
 
-/// Two lower-case hex digits.
+/// Two upper-case hex digits, for `%XX` and `\u00XX`.
 pub fn hex_byte(b: u8) -> [&'static str; 2] {
     [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
 }
@@ -152,7 +153,7 @@ mod tests {
         assert_eq!(padded(7, 2), "07");
         assert_eq!(padded(2025, 4), "2025");
         assert_eq!(padded(12345, 3), "12345");
-        assert_eq!(hex_byte(0xa5), ["a", "5"]);
+        assert_eq!(hex_byte(0xa5), ["A", "5"]);
         assert_eq!(prefix("héllo", 2), "hé");
         assert_eq!(prefix("héllo", 0), "");
         assert_eq!(prefix("hé", 9), "hé");
