@@ -1,15 +1,14 @@
 // What each feature costs in the browser payload: builds the package in a scratch copy of the
-// repository with features taken out, one more each time, and prints the payload of each build
-// (gzip -9, the four files of scripts/size-report.sh). A feature is taken out by making its engine
-// state an uninhabited type (a field of type Infallible, set by a panic), so the compiler drops
-// every path that handles it, and its export by a panic where its arguments would be read; the
-// hints by a `hint` that finds none. Nothing in the repository is
-// changed. About a minute per build. Run: node scripts/size-by-feature.mjs
+// repository with features taken out, one more each time, and prints each build's payload as
+// scripts/size-report.sh measures it. A feature is taken out by making its engine state an
+// uninhabited type (a field of type Infallible, set by a panic), so the compiler drops every path
+// that handles it, and its export by a panic where its arguments would be read; the hints by a
+// `hint` that finds none. Nothing in the repository is changed. About a minute per build.
+// Run: node scripts/size-by-feature.mjs
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -52,14 +51,12 @@ try {
   for (const [name, apply] of steps) {
     apply(dir); // each step keeps the ones before it
     execFileSync('make', ['pkg'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    const web = join(dir, 'pkg', 'web');
-    const snippet = join(web, 'snippets', readdirSync(join(web, 'snippets'))[0], 'src/js/glue.js');
-    const total = [join(web, 'graph_sync_job_bg.wasm'), join(web, 'graph_sync_job.js'), snippet, join(dir, 'pkg', 'browser.js')]
-      .reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+    const report = execFileSync('scripts/size-report.sh', { cwd: dir }).toString();
+    const total = Number(report.match(/^browser payload \(default entry\)\s+(\d+) gzip$/m)[1]);
     rows.push([name, total]);
     console.error(`${name}: ${total} B`);
   }
-  console.log('\n| build | browser payload, gzip -9 (Node zlib) | less than the one above |\n|---|---:|---:|');
+  console.log('\n| build | browser payload, gzip -9 | less than the one above |\n|---|---:|---:|');
   rows.forEach(([name, total], i) => console.log(`| ${name} | ${total} | ${i ? rows[i - 1][1] - total : ''} |`));
 } finally {
   rmSync(dir, { recursive: true, force: true });
