@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints raw and gzip -9 sizes from pkg/: what a browser downloads with the default entry (wasm,
-# JS glue, entry; the size budget's files), then with the inline entry (graph-sync-job/inline, also
+# entry, which bundles the JS glue; the size budget's files), then with the inline entry (graph-sync-job/inline, also
 # what dev servers, esbuild and Rollup get), then the Node copy of the wasm (with its name section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,6 @@ report() {
   done
   printf '%-60s %8s     %8d gzip\n\n' "$title" "" "$total"
 }
-snippet=(pkg/web/snippets/*/src/js/glue.js)
-report "browser payload (default entry)" pkg/web/graph_sync_job_bg.wasm pkg/web/graph_sync_job.js "${snippet[@]}" pkg/browser.js
-report "browser payload (inline entry)" pkg/web/wasm-inline.js pkg/web/graph_sync_job.js "${snippet[@]}" pkg/inline.js
+report "browser payload (default entry)" pkg/web/graph_sync_job_bg.wasm pkg/browser.js
+report "browser payload (inline entry)" pkg/web/wasm-inline.js pkg/inline.js
 report "Node's wasm (name section kept)" pkg/node/graph_sync_job_bg.wasm
