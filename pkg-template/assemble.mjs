@@ -148,7 +148,7 @@ for (const f of functions) {
   webGlue = webGlue.replace(declared, `export function ${WASM_NAME(f.name)}(`);
 }
 writeFileSync(join(out, 'web', GLUE), webGlue);
-async function entry(file, banner) {
+async function entry(file) {
   const built = buildSync({
     stdin: { contents: fill(file, esmExports()), resolveDir: out, sourcefile: file },
     bundle: true,
@@ -158,13 +158,16 @@ async function entry(file, banner) {
     write: false,
     logLevel: 'error',
   });
-  // The public functions keep their names (stack frames and .name read as the API's).
+  // The public functions keep their names (stack frames and .name read as the API's). Terser run
+  // a second time on its own output finds 0.1 KB gzip more; a third finds nothing. No banner
+  // comment: it cost 61 B gzip on every page.
   const keep_fnames = new RegExp(`^(?:${publicNames.join('|')})$`);
-  const { code } = await minify(built.outputFiles[0].text, { module: true, compress: { passes: 3 }, keep_fnames });
-  writeFileSync(join(out, file), `// graph-sync-job ${banner}, from pkg-template/${file} and src/js/glue.js\n${code}\n`);
+  let code = built.outputFiles[0].text;
+  for (let i = 0; i < 2; i++) ({ code } = await minify(code, { module: true, compress: { passes: 3 }, keep_fnames }));
+  writeFileSync(join(out, file), `${code}\n`);
 }
-await entry('browser.js', 'default entry');
-await entry('inline.js', 'entry graph-sync-job/inline');
+await entry('browser.js');
+await entry('inline.js');
 writeFileSync(join(out, 'node.cjs'), fill('node.cjs', cjsExports()));
 writeFileSync(
   join(out, 'node.mjs'),
