@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints raw and gzip -9 sizes from pkg/: what a browser downloads with the default entry (wasm,
-# entry, which bundles the JS glue; the size budget's files), then with the inline entry (graph-sync-job/inline, also
-# what dev servers, esbuild and Rollup get), then the Node copy of the wasm (with its name section).
+# Prints raw and gzip -9 sizes from pkg/: what a browser downloads with the default entry (the wasm
+# and browser.js, which bundles the JS glue; the size budget's files), then with the inline entry
+# (graph-sync-job/inline, also what dev servers, esbuild and Rollup get), then the Node copy of the
+# wasm (with its name section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 report() {
