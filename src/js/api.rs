@@ -68,20 +68,21 @@ impl Machine {
         views::TABLES.into()
     }
 
-    /// An answer in `slot`: its cells (see [`views::answer_rows`]), its inner errors' cells (see
-    /// [`views::inner_rows`]), the `$batch` sub-responses' cells (see [`BatchView::from_cells`];
-    /// `null` when there is no `responses` array), whether the body parsed, and the start of the
-    /// body text.
+    /// An answer in `slot`: its cells in one list, `rows` of them the answer's own (see
+    /// [`views::answer_rows`]), then `inner` of them its inner errors' (see [`views::inner_rows`]),
+    /// then the `$batch` sub-responses' (see [`BatchView::from_cells`]; none when `subs` is false:
+    /// there is no `responses` array); whether the body parsed, and the start of the body text.
     #[allow(clippy::too_many_arguments)]
     pub fn response(
         &mut self,
         slot: u32,
         status: u16,
         status_text: String,
-        rows: Vec<JsValue>,
-        inner: Vec<JsValue>,
+        all: Vec<JsValue>,
+        rows: u32,
+        inner: u32,
+        subs: bool,
         parsed: bool,
-        subs: Option<Vec<JsValue>>,
         head: Option<String>,
         now: f64,
     ) {
@@ -89,17 +90,18 @@ impl Machine {
             return;
         };
         let (read, expect) = (r.read, r.expect);
-        let answer = cells(rows);
-        let (top, job) = views::answer_rows(&answer);
+        let all = cells(all);
+        let (answer, rest) = all.split_at((rows as usize).min(all.len()));
+        let (inner, rest) = rest.split_at((inner as usize).min(rest.len()));
+        let (top, job) = views::answer_rows(answer);
         let body = match read {
-            _ if status != expect => Body::Error(
-                ErrorBody::from_row(top).error,
-                views::inner_rows(&cells(inner)),
-            ),
+            _ if status != expect => {
+                Body::Error(ErrorBody::from_row(top).error, views::inner_rows(inner))
+            }
             _ if !parsed => Body::None,
             Read::Job => Body::Job(JobView::from_row(job)),
             Read::Page => Body::Page(PageView::from_row(top)),
-            Read::Batch => Body::Batch(BatchView::from_cells(subs.map(cells).as_deref())),
+            Read::Batch => Body::Batch(BatchView::from_cells(subs.then_some(rest))),
             Read::Nothing => Body::None,
         };
         let answer = Answer {

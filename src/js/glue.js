@@ -505,8 +505,9 @@ async function run(m, c) {
         const jobCells = (o) => (isObject(ownKey(o, 'status')) ? pick(o, job) : []);
         const rows = [...pick({ h, b: json }, top), ...jobCells(json)];
         const inners = innerChain(err).flatMap((i) => pick(i, inner));
-        const subs = responses && responses.flatMap((r) => [...pick(r, sub), ...jobCells(ownKey(r, 'body'))]);
-        m.response(slot, status, redact(resp.statusText || ''), rows, inners, json !== undefined, subs, head, Date.now());
+        const subs = responses ? responses.flatMap((r) => [...pick(r, sub), ...jobCells(ownKey(r, 'body'))]) : [];
+        m.response(slot, status, redact(resp.statusText || ''), [...rows, ...inners, ...subs], rows.length, inners.length,
+          !!responses, json !== undefined, head, Date.now());
       };
     })().finally(() => {
       off();
