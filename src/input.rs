@@ -277,7 +277,7 @@ pub fn encode_segment(value: &str) -> String {
         }
         out.push_str(value.get(from..i - 1).unwrap_or(""));
         out.push_str("%");
-        out.extend(text::hex_byte(b));
+        text::push_hex(&mut out, b);
         from = i;
     }
     out.push_str(value.get(from..).unwrap_or(""));

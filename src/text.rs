@@ -136,9 +136,11 @@ const HEX: [&str; 16] = [
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F",
 ];
 
-/// Two upper-case hex digits, for `%XX` and `\u00XX`.
-pub fn hex_byte(b: u8) -> [&'static str; 2] {
-    [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+/// Pushes two upper-case hex digits, for `%XX` and `\u00XX` (as two `push_str`: extending by an
+/// array of texts brings its own copy loop into the wasm).
+pub fn push_hex(out: &mut String, b: u8) {
+    out.push_str(HEX[usize::from(b >> 4)]);
+    out.push_str(HEX[usize::from(b & 15)]);
 }
 
 #[cfg(test)]
@@ -153,7 +155,10 @@ mod tests {
         assert_eq!(padded(7, 2), "07");
         assert_eq!(padded(2025, 4), "2025");
         assert_eq!(padded(12345, 3), "12345");
-        assert_eq!(hex_byte(0xa5), ["A", "5"]);
+        let mut hex = String::from("%");
+        push_hex(&mut hex, 0xa5);
+        push_hex(&mut hex, 0x0f);
+        assert_eq!(hex, "%A50F");
         assert_eq!(prefix("héllo", 2), "hé");
         assert_eq!(prefix("héllo", 0), "");
         assert_eq!(prefix("hé", 9), "hé");

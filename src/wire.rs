@@ -45,7 +45,7 @@ impl Writer {
                 b'\\' => self.0.push_str("\\\\"),
                 _ => {
                     self.0.push_str("\\u00");
-                    self.0.extend(crate::text::hex_byte(b));
+                    crate::text::push_hex(&mut self.0, b);
                 }
             }
         }
