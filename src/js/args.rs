@@ -76,10 +76,14 @@ fn own(
             "could not be read (its getter threw)",
         ));
     }
-    Ok((0..n)
-        .step_by(2)
-        .map(|i| (a.get(i).as_string().unwrap_or_default(), a.get(i + 1)))
-        .collect())
+    // A plain loop: at `opt-level = "z"` a `step_by` chain stays a chain of calls.
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        out.push((a.get(i).as_string().unwrap_or_default(), a.get(i + 1)));
+        i += 2;
+    }
+    Ok(out)
 }
 
 fn check(opt: &Opt, v: JsValue) -> Result<JsValue, InvalidArgument> {
