@@ -698,13 +698,12 @@ impl<D: Dates> Machine<D> {
         }
         self.fetching_token = false;
         self.have_token = true;
-        let waiting: Vec<u32> = (0..self.slots.len() as u32)
-            .filter(|&i| {
-                self.slots[i as usize]
-                    .as_ref()
-                    .is_some_and(|s| s.needs_token)
-            })
-            .collect();
+        let mut waiting = Vec::new();
+        for (i, s) in self.slots.iter().enumerate() {
+            if s.as_ref().is_some_and(|s| s.needs_token) {
+                waiting.push(i as u32);
+            }
+        }
         if waiting.is_empty() && self.attempts == 0 {
             self.first_requests(now);
         }

@@ -31,13 +31,14 @@ impl Options {
     pub fn js(&self, name: &str) -> JsValue {
         self.get(name).cloned().unwrap_or(JsValue::UNDEFINED)
     }
+    /// A list option: `check` made it an array of strings.
     fn list(&self, name: &str) -> Option<Vec<String>> {
-        self.get(name).map(|v| {
-            Array::from(v)
-                .iter()
-                .filter_map(|s| s.as_string())
-                .collect()
-        })
+        let a: &Array = self.get(name)?.unchecked_ref();
+        let mut out = Vec::new();
+        for i in 0..a.length() {
+            out.extend(a.get(i).as_string());
+        }
+        Some(out)
     }
 }
 
