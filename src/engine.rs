@@ -524,15 +524,16 @@ impl Bulk {
             }
         }
         let read = if_status.is_some();
-        let queue = (0..items.len())
-            .map(|item| Sub {
+        let mut queue = VecDeque::with_capacity(items.len());
+        for item in 0..items.len() {
+            queue.push_back(Sub {
                 item,
                 read,
                 found: None,
                 retries: 0,
                 not_before: 0.0,
-            })
-            .collect();
+            });
+        }
         Self {
             action,
             if_status,
@@ -1330,10 +1331,10 @@ impl<D: Dates> Machine<D> {
     fn batch_failed(&mut self, slot: u32, d: ErrorData, now: f64) {
         let Op::Bulk(b) = &mut self.op else { return };
         let subs = b.batches[slot as usize].take().unwrap_or_default();
-        let settled = subs
-            .iter()
-            .map(|s| (s.item, Settled::Failed(d.clone(), None)))
-            .collect();
+        let mut settled = Vec::with_capacity(subs.len());
+        for s in &subs {
+            settled.push((s.item, Settled::Failed(d.clone(), None)));
+        }
         self.settle(slot, settled);
         self.progress();
         self.slots[slot as usize] = None;

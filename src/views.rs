@@ -24,10 +24,11 @@ pub fn answer_rows(cells: &[Option<String>]) -> (&[Option<String>], &[Option<Str
 
 /// The [`Inner`] rows of an error's inner-error chain, as the JS layer sends them: one list of cells.
 pub fn inner_rows(cells: &[Option<String>]) -> Vec<InnerIds> {
-    cells
-        .chunks(Inner::PATHS.len())
-        .map(InnerIds::from_row)
-        .collect()
+    let mut out = Vec::new();
+    for row in cells.chunks(Inner::PATHS.len()) {
+        out.push(InnerIds::from_row(row));
+    }
+    out
 }
 
 /// Declares the tables of paths once: for each, an enum of its positions and `PATHS` in the same

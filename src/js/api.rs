@@ -34,7 +34,11 @@ impl engine::Dates for JsDates {
 
 /// Cells of an answer as the JS layer read them (see [`views`]): a string, or absent.
 fn cells(v: Vec<JsValue>) -> Row {
-    v.iter().map(JsValue::as_string).collect()
+    let mut row = Vec::with_capacity(v.len());
+    for c in &v {
+        row.push(c.as_string());
+    }
+    row
 }
 
 #[wasm_bindgen]
