@@ -157,7 +157,11 @@ pub fn normalize_base_url(value: &str) -> Result<String, InvalidArgument> {
     if text::has_any(authority, b"@") {
         return bad("must not contain credentials");
     }
-    let kept = value.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    let kept = value
+        .as_bytes()
+        .iter()
+        .rposition(|&b| b != b'/')
+        .map_or(0, |i| i + 1);
     Ok(value.get(..kept).unwrap_or("").to_owned())
 }
 
@@ -246,7 +250,7 @@ pub fn validate_id(argument: &'static str, id: &str) -> Result<(), InvalidArgume
 
 /// A client-request-id must be a usable header value; Graph expects a GUID but echoes any.
 pub fn validate_client_request_id(id: &str) -> Result<(), InvalidArgument> {
-    let ok = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic());
+    let ok = !id.is_empty() && id.len() <= 128 && id.as_bytes().iter().all(u8::is_ascii_graphic);
     if ok {
         Ok(())
     } else {

@@ -23,15 +23,17 @@ pub fn parse(
     if v.is_empty() {
         return None;
     }
-    let numeric = v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let bytes = v.as_bytes();
+    let numeric = bytes.iter().all(|&b| b.is_ascii_digit() || b == b'.');
     if numeric {
-        if v.starts_with(".") || v.ends_with(".") || v.bytes().filter(|&b| b == b'.').count() > 1 {
+        let dots = bytes.iter().filter(|&&b| b == b'.').count();
+        if v.starts_with(".") || v.ends_with(".") || dots > 1 {
             return None;
         }
         return Some(decimal_seconds_ms(v));
     }
     // A date needs letters (a weekday or month name); this also keeps Date.parse away from "-5" etc.
-    if !v.bytes().any(|b| b.is_ascii_alphabetic()) {
+    if !bytes.iter().any(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     let at = parse_http_date(v).filter(|t| t.is_finite() && reference_ms.is_finite())?;
@@ -42,15 +44,21 @@ pub fn parse(
 /// in integer arithmetic: no float parser is linked into the wasm, and 2.128 s is exactly 2128 ms.
 fn decimal_seconds_ms(v: &str) -> f64 {
     let (int, frac) = crate::text::split_once(v, b'.').unwrap_or((v, ""));
-    if int.bytes().skip_while(|&b| b == b'0').count() > 9 {
+    let int = int.as_bytes();
+    let zeros = int.iter().position(|&b| b != b'0').unwrap_or(int.len());
+    if int.len() - zeros > 9 {
         return MAX_RETRY_AFTER_MS;
     }
-    let secs = int.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    let mut secs = 0u64;
+    for &b in int {
+        secs = secs * 10 + u64::from(b - b'0');
+    }
     let mut micros = 0u64;
     for i in 0..6 {
         micros = micros * 10 + frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
     }
-    let rest_nonzero = frac.bytes().skip(6).any(|b| b != b'0');
+    let rest = frac.as_bytes().get(6..).unwrap_or_default();
+    let rest_nonzero = rest.iter().any(|&b| b != b'0');
     let ms = secs * 1000 + (micros + u64::from(rest_nonzero)).div_ceil(1000);
     (ms as f64).min(MAX_RETRY_AFTER_MS)
 }

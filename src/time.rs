@@ -68,10 +68,15 @@ pub fn iso_from_epoch_ms(ms: f64) -> Option<String> {
 }
 
 fn num(s: &str) -> Option<i64> {
-    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let s = s.as_bytes();
+    if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(s.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
+    let mut n = 0;
+    for &b in s {
+        n = n * 10 + i64::from(b - b'0');
+    }
+    Some(n)
 }
 
 /// An ISO-8601 date-time with a zone: one without is read as UTC, as Graph means it (the
