@@ -335,7 +335,7 @@ fn html_title(body: &str) -> Option<String> {
     let start = text::find(&lower, "<title")?;
     let open_end = start + text::find_any(&lower[start..], b">")? + 1;
     let close = open_end + text::find(&lower[open_end..], "</title")?;
-    let title = text::join(body.get(open_end..close)?.split_ascii_whitespace(), " ");
+    let title = text::collapse_ascii_whitespace(body.get(open_end..close)?);
     (!title.is_empty()).then(|| clip(&title, 200))
 }
 

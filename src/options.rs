@@ -255,7 +255,7 @@ pub fn check_names(
     for v in values {
         let Some(name) = allowed.iter().find(|a| **a == v) else {
             let mut message = [argument, " may only hold "].concat();
-            message.push_str(&crate::text::join(allowed.iter().copied(), ", "));
+            message.push_str(&crate::text::join(allowed, ", "));
             if v == "None" || v == "ConnectorDataStore" {
                 message.push_str(
                     " (Graph's documentation says not to use None or ConnectorDataStore)",

@@ -117,15 +117,44 @@ pub fn before(hay: &str, sep: u8) -> &str {
 /// `parts` with `sep` between them (one loop instead of the slice `join`'s generic copy).
 ///
 /// ```
-/// assert_eq!(graph_sync_job::text::join(["Watermark", "Escrows"], ", "), "Watermark, Escrows");
+/// assert_eq!(graph_sync_job::text::join(&["Watermark", "Escrows"], ", "), "Watermark, Escrows");
 /// ```
-pub fn join<'a>(parts: impl IntoIterator<Item = &'a str>, sep: &str) -> String {
-    let mut out = String::new();
-    for (i, p) in parts.into_iter().enumerate() {
-        if i > 0 {
+pub fn join(parts: &[&str], sep: &str) -> String {
+    let (mut out, mut first) = (String::new(), true);
+    for p in parts {
+        if !first {
             out.push_str(sep);
         }
+        first = false;
         out.push_str(p);
+    }
+    out
+}
+
+/// `s` with each run of ASCII whitespace made one space, none at either end (what
+/// `split_ascii_whitespace` and a join would give, without their adaptor chain).
+///
+/// ```
+/// assert_eq!(graph_sync_job::text::collapse_ascii_whitespace("\n  Sign in\t to\r\n "), "Sign in to");
+/// ```
+pub fn collapse_ascii_whitespace(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push_str(" ");
+        }
+        // ASCII whitespace is never inside a multi-byte character: these are boundaries.
+        out.push_str(s.get(start..i).unwrap_or(""));
     }
     out
 }

@@ -553,6 +553,29 @@ async fn a_bad_item_refuses_the_call_naming_its_index() {
         "{:?}",
         get_str(&e, "message")
     );
+    // A field a job does not have is refused, naming the field of the nearer length.
+    for (item, message) in [
+        (
+            format!(r#"{{"servicePrincipalID":"{sp}","jobId":"b"}}"#),
+            "jobs[1]: servicePrincipalID is not a field of a job; did you mean servicePrincipalId?",
+        ),
+        (
+            format!(r#"{{"servicePrincipalId":"{sp}","jobID":"b"}}"#),
+            "jobs[1]: jobID is not a field of a job; did you mean jobId?",
+        ),
+    ] {
+        let jobs = js(&format!(
+            r#"[{{"servicePrincipalId":"{sp}","jobId":"a"}},{item}]"#
+        ));
+        let e = graph_error(g::start_synchronization_jobs(
+            TOKEN.into(),
+            jobs,
+            options("{}"),
+        ))
+        .await;
+        assert_eq!(get_str(&e, "argument").as_deref(), Some("jobs"));
+        assert_eq!(get_str(&e, "message").as_deref(), Some(message));
+    }
     let e = graph_error(g::start_synchronization_jobs(
         TOKEN.into(),
         js("[]"),

@@ -267,7 +267,7 @@ pub fn job_action(name: &str, opts: &Options) -> Result<JobAction, InvalidArgume
             opts.list("resetScope")
                 .map(|l| o::check_names("options.resetScope", &l, o::RESET_SCOPES))
                 .transpose()?
-                .map(|names| crate::text::join(names, ", ")),
+                .map(|names| crate::text::join(&names, ", ")),
         ),
     })
 }
@@ -305,7 +305,8 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
         "must be an array of { servicePrincipalId, jobId }",
     )?;
     let mut pairs = Vec::with_capacity(arr.length() as usize);
-    for (i, item) in arr.iter().enumerate() {
+    for i in 0..arr.length() {
+        let item = arr.get(i);
         let at = |e: InvalidArgument| {
             InvalidArgument::new(
                 "jobs",
@@ -313,39 +314,35 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
             )
         };
         let props = own(&item, "item", |_| "item").map_err(at)?;
-        let field = |name: &'static str| {
-            let v = props
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or(JsValue::UNDEFINED);
-            id(&v, name)
-        };
-        if let Some((k, _)) = props
-            .iter()
-            .find(|(k, _)| k != "servicePrincipalId" && k != "jobId")
-        {
-            let known: &[&str] = &["servicePrincipalId", "jobId"];
-            let nearest = known
-                .iter()
-                .min_by_key(|n| n.len().abs_diff(k.len()))
-                .copied()
-                .unwrap_or("jobId");
-            let shown = crate::text::prefix(k, 64);
-            return Err(at(InvalidArgument::new(
-                "jobs",
-                [
-                    shown,
-                    " is not a field of a job; did you mean ",
-                    nearest,
-                    "?",
-                ]
-                .concat(),
-            )));
+        let (mut sp, mut job) = (JsValue::UNDEFINED, JsValue::UNDEFINED);
+        for (k, v) in &props {
+            match k.as_str() {
+                "servicePrincipalId" => sp = v.clone(),
+                "jobId" => job = v.clone(),
+                _ => {
+                    // The field whose length is nearer (a tie goes to servicePrincipalId).
+                    let nearest = if k.len().abs_diff(18) <= k.len().abs_diff(5) {
+                        "servicePrincipalId"
+                    } else {
+                        "jobId"
+                    };
+                    let shown = crate::text::prefix(k, 64);
+                    return Err(at(InvalidArgument::new(
+                        "jobs",
+                        [
+                            shown,
+                            " is not a field of a job; did you mean ",
+                            nearest,
+                            "?",
+                        ]
+                        .concat(),
+                    )));
+                }
+            }
         }
         pairs.push((
-            field("servicePrincipalId").map_err(at)?,
-            field("jobId").map_err(at)?,
+            id(&sp, "servicePrincipalId").map_err(at)?,
+            id(&job, "jobId").map_err(at)?,
         ));
     }
     let concurrency = opts
