@@ -1120,7 +1120,10 @@ impl<D: Dates> Machine<D> {
     fn schedule(&mut self, now: f64) {
         let Op::Bulk(b) = &mut self.op else { return };
         let mut sends = Vec::new();
-        let mut in_flight = b.batches.iter().filter(|x| x.is_some()).count();
+        let mut in_flight = 0;
+        for batch in &b.batches {
+            in_flight += usize::from(batch.is_some());
+        }
         for slot in 0..b.concurrency {
             if b.batches[slot].is_some() {
                 continue;
@@ -1152,7 +1155,8 @@ impl<D: Dates> Machine<D> {
             in_flight += 1;
             sends.push((slot as u32, body));
         }
-        let busy = b.batches.iter().any(Option::is_some) || !sends.is_empty();
+        // Every batch in flight, the ones just made included.
+        let busy = in_flight > 0;
         // When the next item is due, looked for only when a batch could go but none is ready.
         let mut earliest = f64::INFINITY;
         if !b.timer && in_flight < b.window {

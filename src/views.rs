@@ -115,7 +115,10 @@ tables! {
 
 /// A non-empty string at `i`.
 fn text(row: &[Option<String>], i: usize) -> Option<String> {
-    row.get(i).cloned().flatten().filter(|s| !s.is_empty())
+    match row.get(i) {
+        Some(Some(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
 }
 
 /// Whether the object a `/`-ended path names is there.
