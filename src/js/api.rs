@@ -67,11 +67,6 @@ impl Machine {
         self.engine.token_failed(message, now);
     }
 
-    /// The paths the JS layer reads from answers ([`views::TABLES`]).
-    pub fn paths(&self) -> JsString {
-        views::TABLES.into()
-    }
-
     /// An answer in `slot`: its cells in one list, `rows` of them the answer's own (see
     /// [`views::answer_rows`]), then `inner` of them its inner errors' (see [`views::inner_rows`]),
     /// then the `$batch` sub-responses' (see [`BatchView::from_cells`]; none when `subs` is false:
@@ -248,6 +243,7 @@ fn prepare(
         opts.js("onResponse"),
         opts.js("onProgress"),
         crate::error::MAX_BODY_CHARS as u32,
+        views::TABLES,
     ))
 }
 

@@ -360,10 +360,11 @@ function withoutContext(job) {
 
 let TABLES;
 
-/** The engine's tables of paths (src/views.rs: Top, Sub, Job, Inner), each path split into its keys, read once. */
-function tables(m) {
+/** The engine's tables of paths (src/views.rs: Top, Sub, Job, Inner; `drive` is given them), each
+ * path split into its keys, read once. */
+function tables(paths) {
   if (!TABLES) {
-    TABLES = m.paths().split('\n').map((t) => t.split(' ').filter(Boolean).map((p) => {
+    TABLES = paths.split('\n').map((t) => t.split(' ').filter(Boolean).map((p) => {
       const number = p[0] === '#';
       const keys = (number ? p.slice(1) : p).split('/');
       const object = keys[keys.length - 1] === '';
@@ -400,8 +401,8 @@ const TOKEN_ROOM = 6 * 16 * 1024;
 
 /** Runs the engine to the end with what the engine's checks made of the caller's arguments.
  * Always settles; never throws synchronously. */
-export function drive(machine, kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit) {
-  return run(machine, { kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit });
+export function drive(machine, kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit, paths) {
+  return run(machine, { kind, source, getToken, scopes, signal, timeoutMs, clientRequestId, onRetry, onResponse, onProgress, errorLimit, paths });
 }
 
 async function run(m, c) {
@@ -499,7 +500,7 @@ async function run(m, c) {
       const err = json && typeof json === 'object' ? json.error : undefined;
       const head = text === undefined ? undefined : text.slice(0, 2000);
       return () => {
-        const [top, sub, job, inner] = tables(m);
+        const [top, sub, job, inner] = tables(c.paths);
         // Lists of cells, rows of fixed lengths found by position (src/views.rs); a job row only
         // where there is a status object to read it from.
         const jobCells = (o) => (isObject(ownKey(o, 'status')) ? pick(o, job) : []);

@@ -23,6 +23,7 @@ extern "C" {
         on_response: JsValue,
         on_progress: JsValue,
         error_limit: u32,
+        paths: &str,
     ) -> Promise;
 
     /// A promise rejected with a `GraphError` made of these fields (JSON text).
