@@ -797,8 +797,8 @@ impl<D: Dates> Machine<D> {
         let Some(s) = self.slots.get(slot as usize).and_then(Option::as_ref) else {
             return;
         };
-        let request = s.request.clone();
-        if answer.status == request.expect {
+        let expect = s.request.expect;
+        if answer.status == expect {
             let request_id = answer.headers.request_id.clone();
             self.actions.push(Action::Ok {
                 slot,
@@ -811,7 +811,7 @@ impl<D: Dates> Machine<D> {
             }
             return self.succeeded(slot, answer, request_id, now);
         }
-        let mut d = self.http_error(&answer, request.expect, now);
+        let mut d = self.http_error(&answer, expect, now);
         // A 401 that arrives while the fresh token is on its way waits for it too (bulk calls).
         if answer.status == 401 && self.refreshable && (!self.refreshed || self.fetching_token) {
             // A token from a function or credential may have expired: get a fresh one, once per call.
@@ -1198,7 +1198,8 @@ impl<D: Dates> Machine<D> {
         let Some(subs) = b.batches[slot as usize].take() else {
             return;
         };
-        let responses = view.responses.unwrap_or_default();
+        // Each sub-response answers one sub-request (its id): what is read is moved out of it.
+        let mut responses = view.responses.unwrap_or_default();
         let random = self.random();
         let mut any_throttled = false;
         let mut settled = Vec::new();
@@ -1217,21 +1218,21 @@ impl<D: Dates> Machine<D> {
                 settled.push((sub.item, Settled::Failed(d, None)));
                 continue;
             };
-            let r = &responses[pos];
+            let r = &mut responses[pos];
             let status = r
                 .status
                 .filter(|s| (0.0..1000.0).contains(s))
                 .map_or(0, |s| s as u16);
-            let headers = r.headers.clone().unwrap_or_default();
+            let headers = r.headers.take().unwrap_or_default();
             let request_id = headers.request_id.clone();
             let expect = if sub.read { 200 } else { 204 };
             if status == expect {
                 if sub.read {
                     let code = r
                         .body
-                        .as_ref()
-                        .and_then(|b| b.status.as_ref())
-                        .and_then(|s| s.code.clone());
+                        .as_mut()
+                        .and_then(|b| b.status.as_mut())
+                        .and_then(|s| s.code.take());
                     let Op::Bulk(b) = &mut self.op else { return };
                     let found = b
                         .if_status
@@ -1271,7 +1272,7 @@ impl<D: Dates> Machine<D> {
                 }
                 continue;
             }
-            let error = r.body.as_ref().and_then(|b| b.error.clone());
+            let error = r.body.as_mut().and_then(|b| b.error.take());
             let answer = Answer {
                 status,
                 status_text: String::new(),
