@@ -7,8 +7,6 @@
 //! An operation ([`Op`]) is a small description: which request comes next and how a success is
 //! read. Slots are requests in flight; every operation but the bulk one uses slot 0 alone.
 
-use std::collections::VecDeque;
-
 use crate::error::{self, ErrorData, ErrorKind, HttpResponse};
 use crate::input::{self, ApiVersion};
 use crate::options::Until;
@@ -437,7 +435,7 @@ pub struct Bulk {
     /// For each unique pair, the input positions it stands at.
     positions: Vec<Vec<u32>>,
     total: u32,
-    queue: VecDeque<Sub>,
+    queue: Queue,
     /// Batches in flight, by slot.
     batches: Vec<Option<Vec<Sub>>>,
     timer: bool,
@@ -479,6 +477,47 @@ enum Settled {
     },
     /// Failed: with this error, from this sub-response when there was one.
     Failed(ErrorData, Option<usize>),
+}
+
+/// A bulk call's sub-requests in the order they go: a `Vec` read from `head`. What is taken from
+/// the front and given back (an item still waiting out its Retry-After, a retried one) goes back
+/// into the place a taking freed, so both ends cost O(1) with `VecDeque`'s ring arithmetic left
+/// out of the wasm. Every item given back was taken before and places are never reused
+/// otherwise, so a freed place is always there (were it not, the item would be inserted: correct,
+/// only slower). The `Vec` holds at most two entries per job: its read and its action.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Queue {
+    items: Vec<Sub>,
+    head: usize,
+}
+
+impl Queue {
+    fn pop_front(&mut self) -> Option<Sub> {
+        let s = *self.items.get(self.head)?;
+        self.head += 1;
+        Some(s)
+    }
+
+    fn push_front(&mut self, s: Sub) {
+        if self.head > 0 {
+            self.head -= 1;
+            self.items[self.head] = s;
+        } else {
+            self.items.insert(0, s);
+        }
+    }
+
+    fn push_back(&mut self, s: Sub) {
+        self.items.push(s);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.head == self.items.len()
+    }
+
+    fn waiting(&self) -> &[Sub] {
+        self.items.get(self.head..).unwrap_or_default()
+    }
 }
 
 /// FNV-1a of a (servicePrincipalId, jobId) pair, the two ids apart by a byte UTF-8 never has.
@@ -524,7 +563,7 @@ impl Bulk {
             }
         }
         let read = if_status.is_some();
-        let mut queue = VecDeque::with_capacity(items.len());
+        let mut queue = Queue::default();
         for item in 0..items.len() {
             queue.push_back(Sub {
                 item,
@@ -1160,7 +1199,7 @@ impl<D: Dates> Machine<D> {
         // When the next item is due, looked for only when a batch could go but none is ready.
         let mut earliest = f64::INFINITY;
         if !b.timer && in_flight < b.window {
-            for s in &b.queue {
+            for s in b.queue.waiting() {
                 earliest = earliest.min(s.not_before);
             }
             earliest = earliest.max(b.hold_until);

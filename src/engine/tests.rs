@@ -1268,3 +1268,50 @@ fn after_throttling_one_batch_is_in_flight_then_one_more_per_clean_batch() {
         "one more per clean batch sent since"
     );
 }
+
+// ---- the bulk queue ----
+
+fn sub(item: usize) -> Sub {
+    Sub {
+        item,
+        read: false,
+        found: None,
+        retries: 0,
+        not_before: 0.0,
+    }
+}
+
+fn order(q: &Queue) -> Vec<usize> {
+    q.waiting().iter().map(|s| s.item).collect()
+}
+
+#[test]
+fn the_bulk_queue_gives_back_into_freed_places_and_keeps_its_order() {
+    let mut q = Queue::default();
+    for i in 0..5 {
+        q.push_back(sub(i));
+    }
+    let (a, b) = (q.pop_front().unwrap(), q.pop_front().unwrap());
+    assert_eq!((a.item, b.item), (0, 1));
+    q.push_back(sub(5));
+    // Given back in reverse, as `schedule` does with the items still waiting: order kept.
+    q.push_front(b);
+    q.push_front(a);
+    assert_eq!(order(&q), [0, 1, 2, 3, 4, 5]);
+    // Given back into freed places: nothing was inserted, the vector did not grow.
+    assert_eq!(q.items.len(), 6);
+    while q.pop_front().is_some() {}
+    assert!(q.is_empty());
+    assert_eq!(order(&q), Vec::<usize>::new());
+    // A retried item given back after the queue ran empty goes first.
+    q.push_back(sub(6));
+    q.push_front(sub(3));
+    assert_eq!(order(&q), [3, 6]);
+    assert_eq!(q.items.len(), 7);
+    // With no freed place (never the case in a bulk call) the item is inserted, still first.
+    let mut fresh = Queue::default();
+    fresh.push_back(sub(1));
+    fresh.push_front(sub(0));
+    assert_eq!(order(&fresh), [0, 1]);
+    assert!(!fresh.is_empty());
+}
