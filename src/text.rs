@@ -13,14 +13,21 @@ pub fn decimal(n: u64) -> String {
 }
 
 /// Decimal digits of `n`, zero-padded to at least `width`.
-pub fn padded(mut n: u64, width: usize) -> String {
-    let mut digits = Vec::with_capacity(20);
-    while n > 0 || digits.len() < width {
-        digits.push(HEX[(n % 10) as usize]);
-        n /= 10;
+pub fn padded(n: u64, width: usize) -> String {
+    // The place value of the first digit, then each digit from there down.
+    let (mut place, mut digits) = (1u64, 1);
+    while place <= n / 10 || digits < width {
+        place *= 10;
+        digits += 1;
     }
-    digits.reverse();
-    digits.concat()
+    let mut out = String::new();
+    loop {
+        out.push_str(HEX[(n / place % 10) as usize]);
+        if place == 1 {
+            return out;
+        }
+        place /= 10;
+    }
 }
 
 /// The first `n` characters of `s` (all of it when shorter), as a slice: no character is copied
@@ -184,6 +191,13 @@ mod tests {
         assert_eq!(padded(7, 2), "07");
         assert_eq!(padded(2025, 4), "2025");
         assert_eq!(padded(12345, 3), "12345");
+        assert_eq!(padded(0, 3), "000");
+        for p in 0..20 {
+            let ten = 10u64.pow(p);
+            for n in [ten - 1, ten, ten + 1, ten.saturating_mul(9)] {
+                assert_eq!(decimal(n), n.to_string());
+            }
+        }
         let mut hex = String::from("%");
         push_hex(&mut hex, 0xa5);
         push_hex(&mut hex, 0x0f);
