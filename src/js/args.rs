@@ -253,10 +253,21 @@ pub fn scopes(opts: &Options, target: &Target) -> Result<Array, InvalidArgument>
     }
 }
 
+/// A list option of names, each one of `allowed` (see [`o::check_names`]).
+fn names(
+    opts: &Options,
+    name: &str,
+    argument: &'static str,
+    allowed: &'static [&'static str],
+) -> Result<Option<Vec<&'static str>>, InvalidArgument> {
+    match opts.list(name) {
+        Some(l) => o::check_names(argument, &l, allowed).map(Some),
+        None => Ok(None),
+    }
+}
+
 fn if_status(opts: &Options) -> Result<Option<Vec<&'static str>>, InvalidArgument> {
-    opts.list("ifStatus")
-        .map(|l| o::check_names("options.ifStatus", &l, o::STATUS_CODES))
-        .transpose()
+    names(opts, "ifStatus", "options.ifStatus", o::STATUS_CODES)
 }
 
 pub fn job_action(name: &str, opts: &Options) -> Result<JobAction, InvalidArgument> {
@@ -264,9 +275,7 @@ pub fn job_action(name: &str, opts: &Options) -> Result<JobAction, InvalidArgume
         "start" => JobAction::Start,
         "pause" => JobAction::Pause,
         _ => JobAction::Restart(
-            opts.list("resetScope")
-                .map(|l| o::check_names("options.resetScope", &l, o::RESET_SCOPES))
-                .transpose()?
+            names(opts, "resetScope", "options.resetScope", o::RESET_SCOPES)?
                 .map(|names| crate::text::join(&names, ", ")),
         ),
     })
