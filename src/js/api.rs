@@ -43,13 +43,14 @@ fn cells(v: Vec<JsValue>) -> Row {
 
 #[wasm_bindgen]
 impl Machine {
-    pub fn start(&mut self, now: f64) {
-        self.engine.start(now);
-    }
-
-    /// What the token source gave: a string, `{ accessToken }` or `{ token }`. Returns the
-    /// token to send, or `undefined` when it is not usable (the engine then fails the call).
-    pub fn token(&mut self, value: JsValue, now: f64) -> Option<String> {
+    /// What the token source gave: a string, `{ accessToken }` or `{ token }`; or, when it
+    /// threw or rejected, `failed`, what went wrong. Returns the token to send, or `undefined`
+    /// when there is none usable (the engine then fails the call).
+    pub fn token(&mut self, value: JsValue, failed: Option<String>, now: f64) -> Option<String> {
+        if let Some(message) = failed {
+            self.engine.token_failed(message, now);
+            return None;
+        }
         match usable_token(&value) {
             Ok(t) => {
                 self.engine.token(now);
@@ -60,11 +61,6 @@ impl Machine {
                 None
             }
         }
-    }
-
-    #[wasm_bindgen(js_name = tokenFailed)]
-    pub fn token_failed(&mut self, message: String, now: f64) {
-        self.engine.token_failed(message, now);
     }
 
     /// An answer in `slot`: its cells in one list, `rows` of them the answer's own (see
@@ -218,7 +214,7 @@ fn prepare(
         o::DEFAULT_TIMEOUT_MS
     };
     let timeout_ms = opts.number("timeoutMs").unwrap_or(default_timeout);
-    let engine = engine::Machine::new(
+    let mut engine = engine::Machine::new(
         op,
         engine::Config {
             policy: args::policy(&opts),
@@ -230,6 +226,8 @@ fn prepare(
             seed: (js_sys::Math::random() * 9.0e15) as u64,
         },
     );
+    // The call begins: its deadline runs from now, and its first action is to get a token.
+    engine.start(js_sys::Date::now());
     Ok(platform::drive(
         Machine { engine },
         kind,

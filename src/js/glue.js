@@ -524,7 +524,7 @@ async function run(m, c) {
     else p = callAsync(c.getToken, c.source, c.scopes);
     track('t', p.then(
       (v) => () => {
-        const t = m.token(v, Date.now());
+        const t = m.token(v, undefined, Date.now());
         if (t !== undefined) {
           token = t;
           if (!tokens.includes(t)) tokens.push(t);
@@ -533,7 +533,7 @@ async function run(m, c) {
       (e) => () => {
         tokenError = e;
         const what = c.kind === 'function' ? 'The token function' : "The credential's getToken";
-        m.tokenFailed(what + ' failed: ' + redact(describe(e)), Date.now());
+        m.token(undefined, what + ' failed: ' + redact(describe(e)), Date.now());
       },
     ));
   };
@@ -561,7 +561,6 @@ async function run(m, c) {
   };
 
   try {
-    m.start(Date.now());
     for (;;) {
       // The engine's actions arrive as JSON text and are made into objects here, outside the wasm
       // call (src/wire.rs says why).
