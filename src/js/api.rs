@@ -2,7 +2,7 @@
 //! read the arguments, build the operation, hand the engine to `drive`. Types are hand-written
 //! in the package's `index.d.ts` (wasm-bindgen would type every argument as `any`).
 
-use js_sys::{Array, JsString, Promise};
+use js_sys::{JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -233,7 +233,7 @@ fn prepare(
         kind,
         token,
         get_token.map_or(JsValue::UNDEFINED, JsValue::from),
-        Array::from(&scopes),
+        scopes,
         opts.js("signal"),
         timeout_ms,
         &client_request_id,
