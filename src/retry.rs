@@ -112,9 +112,18 @@ pub fn backoff_ms(policy: &RetryPolicy, retry: u32, random: f64) -> f64 {
     } else {
         0.5
     };
-    (capped / 2.0 + capped / 2.0 * r)
-        .round()
-        .min(policy.max_delay_ms)
+    round(capped / 2.0 + capped / 2.0 * r).min(policy.max_delay_ms)
+}
+
+/// `x` rounded half away from zero, as `f64::round`, for `x >= 0`: with the wasm's own `floor`
+/// instead of the software `round` of compiler-builtins.
+pub fn round(x: f64) -> f64 {
+    let f = x.floor();
+    if x - f >= 0.5 {
+        f + 1.0
+    } else {
+        f
+    }
 }
 
 /// Decides what follows an attempt. `retries_done` counts retries already made;
@@ -158,6 +167,29 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_is_f64_round_for_non_negative_numbers() {
+        let cases = [
+            0.0,
+            0.4,
+            0.5,
+            0.49999999999999994,
+            1.5,
+            2.5,
+            2.4999,
+            1e15 + 0.5,
+            4503599627370497.0,
+            9.0e15,
+        ];
+        for x in cases {
+            assert_eq!(round(x), x.round(), "{x}");
+        }
+        for i in 0..100_000 {
+            let x = f64::from(i) * 0.37;
+            assert_eq!(round(x), x.round(), "{x}");
+        }
+    }
 
     const P: RetryPolicy = RetryPolicy {
         max_retries: 3,

@@ -69,11 +69,12 @@ impl Writer {
     /// A number; the engine's numbers are whole (statuses, counts, milliseconds).
     fn num(&mut self, k: &str, v: f64) -> &mut Self {
         self.key(k);
-        let v = if v.is_finite() { v.round() } else { 0.0 };
-        if v < 0.0 {
+        let v = if v.is_finite() { v } else { 0.0 };
+        let whole = crate::retry::round(v.abs().min(9.0e15));
+        if v < 0.0 && whole > 0.0 {
             self.0.push_str("-");
         }
-        self.0.push_str(&decimal(v.abs().min(9.0e15) as u64));
+        self.0.push_str(&decimal(whole as u64));
         self
     }
 
@@ -295,6 +296,25 @@ mod tests {
         assert_eq!(v["kind"], "http");
         assert_eq!(v["retryAfterMs"], 2128);
         assert!(v.get("requestId").is_none(), "absent fields are left out");
+    }
+
+    #[test]
+    fn numbers_are_whole_rounded_half_away_from_zero() {
+        for (ms, text) in [
+            (2.5, "3"),
+            (2.4, "2"),
+            (-2.5, "-3"),
+            (-0.4, "0"),
+            (f64::NAN, "0"),
+            (1e300, "9000000000000000"),
+        ] {
+            let json = actions(&[Action::Wait { slot: 0, ms }]);
+            assert_eq!(
+                json,
+                ["[{\"t\":\"wait\",\"slot\":0,\"ms\":", text, "}]"].concat(),
+                "{ms}"
+            );
+        }
     }
 
     #[test]
