@@ -323,17 +323,19 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
             )
         };
         let props = own(&item, "item", |_| "item").map_err(at)?;
+        const SP: &str = "servicePrincipalId";
+        const JOB: &str = "jobId";
         let (mut sp, mut job) = (JsValue::UNDEFINED, JsValue::UNDEFINED);
         for (k, v) in &props {
             match k.as_str() {
-                "servicePrincipalId" => sp = v.clone(),
-                "jobId" => job = v.clone(),
+                SP => sp = v.clone(),
+                JOB => job = v.clone(),
                 _ => {
                     // The field whose length is nearer (a tie goes to servicePrincipalId).
-                    let nearest = if k.len().abs_diff(18) <= k.len().abs_diff(5) {
-                        "servicePrincipalId"
+                    let nearest = if k.len().abs_diff(SP.len()) <= k.len().abs_diff(JOB.len()) {
+                        SP
                     } else {
-                        "jobId"
+                        JOB
                     };
                     let shown = crate::text::prefix(k, 64);
                     return Err(at(InvalidArgument::new(
@@ -349,10 +351,7 @@ pub fn bulk(name: &str, jobs: &JsValue, opts: &Options) -> Result<Op, InvalidArg
                 }
             }
         }
-        pairs.push((
-            id(&sp, "servicePrincipalId").map_err(at)?,
-            id(&job, "jobId").map_err(at)?,
-        ));
+        pairs.push((id(&sp, SP).map_err(at)?, id(&job, JOB).map_err(at)?));
     }
     let concurrency = opts
         .number("concurrency")
