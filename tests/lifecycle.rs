@@ -533,11 +533,10 @@ async fn abort_mid_way_rejects_and_sends_no_more_batches() {
     assert_eq!(batches(&sp).await.len(), 1, "nothing sent after the abort");
 }
 
-#[wasm_bindgen_test]
-async fn a_bad_item_refuses_the_call_naming_its_index() {
-    let sp = guid();
+/// The error of a bulk start of a good job and then `second`, which the call must refuse.
+async fn refused_with_second_item(sp: &str, second: &str) -> JsValue {
     let jobs = js(&format!(
-        r#"[{{"servicePrincipalId":"{sp}","jobId":"a"}},{{"servicePrincipalId":"{sp}","jobId":""}}]"#
+        r#"[{{"servicePrincipalId":"{sp}","jobId":"a"}},{second}]"#
     ));
     let e = graph_error(g::start_synchronization_jobs(
         TOKEN.into(),
@@ -546,6 +545,17 @@ async fn a_bad_item_refuses_the_call_naming_its_index() {
     ))
     .await;
     assert_eq!(get_str(&e, "argument").as_deref(), Some("jobs"));
+    e
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_item_refuses_the_call_naming_its_index() {
+    let sp = guid();
+    let e = refused_with_second_item(
+        &sp,
+        &format!(r#"{{"servicePrincipalId":"{sp}","jobId":""}}"#),
+    )
+    .await;
     assert!(
         get_str(&e, "message")
             .unwrap()
@@ -564,16 +574,7 @@ async fn a_bad_item_refuses_the_call_naming_its_index() {
             "jobs[1]: jobID is not a field of a job; did you mean jobId?",
         ),
     ] {
-        let jobs = js(&format!(
-            r#"[{{"servicePrincipalId":"{sp}","jobId":"a"}},{item}]"#
-        ));
-        let e = graph_error(g::start_synchronization_jobs(
-            TOKEN.into(),
-            jobs,
-            options("{}"),
-        ))
-        .await;
-        assert_eq!(get_str(&e, "argument").as_deref(), Some("jobs"));
+        let e = refused_with_second_item(&sp, &item).await;
         assert_eq!(get_str(&e, "message").as_deref(), Some(message));
     }
     let e = graph_error(g::start_synchronization_jobs(
