@@ -176,10 +176,9 @@ pub fn unknown(
     name: &str,
     calls: Calls,
 ) -> InvalidArgument {
-    // A name over 64 bytes is at least 40 edits from every option (none is over 24), more than
-    // the third of its length a suggestion may be off by: no distance is computed for it (a key
-    // of megabytes costs nothing).
-    // The first of the nearest, within a third of the name's length (at least 3 edits).
+    // The first of the nearest, within a third of the name's length (at least 3 edits). A name
+    // over 64 bytes is at least 40 edits from every option (none is over 24), more than that
+    // third: no distance is computed for it (a key of megabytes costs nothing).
     let (mut nearest, mut best) = (None, 3.max(name.len() / 3) + 1);
     if name.len() <= 64 {
         for o in table {
