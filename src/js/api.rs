@@ -2,7 +2,7 @@
 //! read the arguments, build the operation, hand the engine to `drive`. Types are hand-written
 //! in the package's `index.d.ts` (wasm-bindgen would type every argument as `any`).
 
-use js_sys::{JsString, Promise};
+use js_sys::{Array, JsString, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -32,11 +32,12 @@ impl engine::Dates for JsDates {
     }
 }
 
-/// Cells of an answer as the JS layer read them (see [`views`]): a string, or absent.
-fn cells(v: Vec<JsValue>) -> Row {
-    let mut row = Vec::with_capacity(v.len());
-    for c in &v {
-        row.push(c.as_string());
+/// Cells of an answer as the JS layer read them (see [`views`]): a string, or absent. Read from
+/// the driver's array item by item, which needs no glue of its own for a list of JS values.
+fn cells(v: &Array) -> Row {
+    let mut row = Vec::with_capacity(v.length() as usize);
+    for i in 0..v.length() {
+        row.push(v.get(i).as_string());
     }
     row
 }
@@ -44,21 +45,22 @@ fn cells(v: Vec<JsValue>) -> Row {
 #[wasm_bindgen]
 impl Machine {
     /// What the token source gave: a string, `{ accessToken }` or `{ token }`; or, when it
-    /// threw or rejected, `failed`, what went wrong. Returns the token to send, or `undefined`
-    /// when there is none usable (the engine then fails the call).
-    pub fn token(&mut self, value: JsValue, failed: Option<String>, now: f64) -> Option<String> {
-        if let Some(message) = failed {
-            self.engine.token_failed(message, now);
-            return None;
-        }
-        match usable_token(&value) {
+    /// threw or rejected, `failed`, what went wrong. Returns the token to send, the caller's own
+    /// string (it crosses back as the JS value it is), or `undefined` when there is none usable
+    /// (the engine then fails the call).
+    pub fn token(&mut self, value: JsValue, failed: Option<String>, now: f64) -> JsValue {
+        let found = match failed {
+            Some(message) => Err(message),
+            None => usable_token(&value),
+        };
+        match found {
             Ok(t) => {
                 self.engine.token(now);
-                Some(t)
+                t.into()
             }
             Err(message) => {
                 self.engine.token_failed(message, now);
-                None
+                JsValue::UNDEFINED
             }
         }
     }
@@ -73,7 +75,7 @@ impl Machine {
         slot: u32,
         status: u16,
         status_text: String,
-        all: Vec<JsValue>,
+        all: Array,
         rows: u32,
         inner: u32,
         subs: bool,
@@ -85,7 +87,7 @@ impl Machine {
             return;
         };
         let (read, expect) = (r.read, r.expect);
-        let all = cells(all);
+        let all = cells(&all);
         let (answer, rest) = all.split_at((rows as usize).min(all.len()));
         let (inner, rest) = rest.split_at((inner as usize).min(rest.len()));
         let (top, job) = views::answer_rows(answer);
@@ -129,7 +131,7 @@ impl Machine {
 }
 
 /// One documented rule: a string; else an object's `accessToken` or `token`, not both.
-fn usable_token(value: &JsValue) -> Result<String, String> {
+fn usable_token(value: &JsValue) -> Result<JsString, String> {
     // Own data properties only: a polluted Object.prototype.token must not count.
     let own = |k: &str| {
         value
@@ -152,10 +154,9 @@ fn usable_token(value: &JsValue) -> Result<String, String> {
     if !platform::well_formed(&found) {
         return Err("The token source gave a token that is not valid text.".into());
     }
-    let s = String::from(found);
-    input::validate_token("token", &s)
+    input::validate_token("token", &String::from(&found))
         .map_err(|e| ["The token source gave an unusable token: ", &e.message].concat())?;
-    Ok(s)
+    Ok(found)
 }
 
 /// What each export does with its arguments.
