@@ -124,6 +124,9 @@ export function getTokenOf(o) {
 /** Whether a string is well-formed UTF-16: no lone surrogate (it would be sent as U+FFFD). */
 export const wellFormed = (s) => !/\p{Cs}/u.test(s);
 
+/** `new Date(ms).toISOString()`; Rust calls it only for the range a Date holds, so it never throws. */
+export const isoDate = (ms) => new Date(ms).toISOString();
+
 /** A fresh client-request-id: crypto.randomUUID(), else a v4 UUID from crypto.getRandomValues
  * (randomUUID exists only in secure contexts), else from Math.random. Never throws. */
 export function newClientRequestId() {

@@ -57,6 +57,10 @@ extern "C" {
     /// `crypto.getRandomValues` (randomUUID exists only in secure contexts), else `Math.random`.
     #[wasm_bindgen(js_name = newClientRequestId)]
     pub fn new_client_request_id() -> String;
+
+    /// `new Date(ms).toISOString()` in one crossing, for the range a Date can hold.
+    #[wasm_bindgen(js_name = isoDate)]
+    fn iso_date_of(ms: f64) -> String;
 }
 
 /// `Date.parse`, as `None` when it gives NaN.
@@ -67,6 +71,5 @@ pub fn parse_date(s: &str) -> Option<f64> {
 
 /// `new Date(ms).toISOString()`, for the range a Date can hold.
 pub fn iso_date(ms: f64) -> Option<String> {
-    (ms.is_finite() && ms.abs() <= 8.64e15)
-        .then(|| js_sys::Date::new(&ms.into()).to_iso_string().into())
+    (ms.is_finite() && ms.abs() <= 8.64e15).then(|| iso_date_of(ms))
 }
