@@ -48,8 +48,9 @@ impl Machine {
     /// threw or rejected, `failed`, what went wrong. Returns the token to send, the caller's own
     /// string (it crosses back as the JS value it is), or `undefined` when there is none usable
     /// (the engine then fails the call).
-    pub fn token(&mut self, value: JsValue, failed: Option<String>, now: f64) -> JsValue {
-        let found = match failed {
+    pub fn token(&mut self, value: JsValue, failed: JsValue, now: f64) -> JsValue {
+        // Strings from the driver cross as JS values, read with `as_string` (one shared path).
+        let found = match failed.as_string() {
             Some(message) => Err(message),
             None => usable_token(&value),
         };
@@ -74,13 +75,13 @@ impl Machine {
         &mut self,
         slot: u32,
         status: u16,
-        status_text: String,
+        status_text: JsValue,
         all: Array,
         rows: u32,
         inner: u32,
         subs: bool,
         parsed: bool,
-        head: Option<String>,
+        head: JsValue,
         now: f64,
     ) {
         let Some(r) = self.engine.request(slot) else {
@@ -103,10 +104,10 @@ impl Machine {
         };
         let answer = Answer {
             status,
-            status_text,
+            status_text: status_text.as_string().unwrap_or_default(),
             headers: HeaderView::from_row(top),
             body,
-            body_head: head,
+            body_head: head.as_string(),
         };
         self.engine.response(slot, answer, now);
     }
@@ -124,9 +125,10 @@ impl Machine {
         self.engine.stopped(aborted, timed_out, now);
     }
 
-    /// The actions queued since the last call, as plain objects `{ t: "send", ... }`.
-    pub fn take(&mut self) -> String {
-        crate::wire::actions(&self.engine.take())
+    /// The actions queued since the last call, as the JSON text of plain objects
+    /// `{ t: "send", ... }`; a JS string made by one import (no return area to read it from).
+    pub fn take(&mut self) -> JsValue {
+        JsValue::from_str(&crate::wire::actions(&self.engine.take()))
     }
 }
 
@@ -154,7 +156,7 @@ fn usable_token(value: &JsValue) -> Result<JsString, String> {
     if !platform::well_formed(&found) {
         return Err("The token source gave a token that is not valid text.".into());
     }
-    input::validate_token("token", &String::from(&found))
+    input::validate_token("token", &found.as_string().unwrap_or_default())
         .map_err(|e| ["The token source gave an unusable token: ", &e.message].concat())?;
     Ok(found)
 }

@@ -53,7 +53,9 @@ fn string(v: &JsValue, argument: &'static str) -> Result<String, InvalidArgument
             "contains a lone surrogate (not valid Unicode text)",
         ));
     }
-    Ok(String::from(s))
+    // `as_string`, the one path every string from JS takes (it is one here); `String::from` would
+    // bring js-sys's throwing path of its own.
+    Ok(s.as_string().unwrap_or_default())
 }
 
 /// Own enumerable properties of a plain object, as (name, value); `undefined` values left out.
@@ -232,8 +234,9 @@ pub fn client_request_id(opts: &Options) -> Result<String, InvalidArgument> {
     }
 }
 
-/// The scopes a credential is asked for: `options.scopes`, else `{root}/.default`.
-pub fn scopes(opts: &Options, target: &Target) -> Result<Array, InvalidArgument> {
+/// The scopes a credential is asked for: `options.scopes` (the array `check` copied), else
+/// `{root}/.default`, handed over as one string that the driver puts in an array.
+pub fn scopes(opts: &Options, target: &Target) -> Result<JsValue, InvalidArgument> {
     match opts.list("scopes") {
         Some(list) => {
             if list.is_empty()
@@ -246,10 +249,9 @@ pub fn scopes(opts: &Options, target: &Target) -> Result<Array, InvalidArgument>
                     "options.scopes must be 1-64 non-empty scope strings without control characters",
                 ));
             }
-            // The checked copy `check` made of the caller's array.
-            Ok(opts.js("scopes").unchecked_into())
+            Ok(opts.js("scopes"))
         }
-        None => Ok(Array::of1(&input::default_scope(&target.base).into())),
+        None => Ok(JsValue::from_str(&input::default_scope(&target.base))),
     }
 }
 

@@ -524,7 +524,7 @@ async function run(m, c) {
     let p;
     if (c.kind === 'string') p = Promise.resolve(c.source);
     else if (c.kind === 'function') p = callAsync(c.source, undefined, undefined);
-    else p = callAsync(c.getToken, c.source, c.scopes);
+    else p = callAsync(c.getToken, c.source, typeof c.scopes === 'string' ? [c.scopes] : c.scopes);
     track('t', p.then(
       (v) => () => {
         const t = m.token(v, undefined, Date.now());

@@ -1,6 +1,6 @@
 //! Bindings to the platform and to the JS driver (`glue.js`).
 
-use js_sys::{Array, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::api::Machine;
@@ -15,7 +15,7 @@ extern "C" {
         kind: &str,
         source: &JsValue,
         get_token: JsValue,
-        scopes: Array,
+        scopes: JsValue,
         signal: JsValue,
         timeout_ms: f64,
         client_request_id: &str,
@@ -56,11 +56,17 @@ extern "C" {
     /// A fresh client-request-id: `crypto.randomUUID()`, else a v4 UUID from
     /// `crypto.getRandomValues` (randomUUID exists only in secure contexts), else `Math.random`.
     #[wasm_bindgen(js_name = newClientRequestId)]
-    pub fn new_client_request_id() -> String;
+    fn client_request_id_of() -> JsValue;
 
     /// `new Date(ms).toISOString()` in one crossing, for the range a Date can hold.
     #[wasm_bindgen(js_name = isoDate)]
-    fn iso_date_of(ms: f64) -> String;
+    fn iso_date_of(ms: f64) -> JsValue;
+}
+
+/// A fresh client-request-id (see `newClientRequestId`, which always gives a string). The JS
+/// helpers give strings back as JS values, read with `as_string` like every other string.
+pub fn new_client_request_id() -> String {
+    client_request_id_of().as_string().unwrap_or_default()
 }
 
 /// `Date.parse`, as `None` when it gives NaN.
@@ -71,5 +77,9 @@ pub fn parse_date(s: &str) -> Option<f64> {
 
 /// `new Date(ms).toISOString()`, for the range a Date can hold.
 pub fn iso_date(ms: f64) -> Option<String> {
-    (ms.is_finite() && ms.abs() <= 8.64e15).then(|| iso_date_of(ms))
+    if ms.is_finite() && ms.abs() <= 8.64e15 {
+        iso_date_of(ms).as_string()
+    } else {
+        None
+    }
 }
