@@ -148,6 +148,8 @@ for (const f of functions) {
   webGlue = webGlue.replace(declared, `export function ${WASM_NAME(f.name)}(`);
 }
 writeFileSync(join(out, 'web', GLUE), webGlue);
+// The browser entries' loader (compiles the wasm; the wasm-bindgen module's initSync instantiates it).
+cpSync(join(tpl, 'load.js'), join(out, 'web', 'load.js'));
 async function entry(file) {
   const built = buildSync({
     stdin: { contents: fill(file, esmExports()), resolveDir: out, sourcefile: file },
@@ -164,6 +166,9 @@ async function entry(file) {
   const keep_fnames = new RegExp(`^(?:${publicNames.join('|')})$`);
   let code = built.outputFiles[0].text;
   for (let i = 0; i < 2; i++) ({ code } = await minify(code, { module: true, compress: { passes: 3 }, keep_fnames }));
+  // One wasm URL for bundlers to find (the entry's; the wasm-bindgen module's loader is left out).
+  const urls = code.split('import.meta.url').length - 1;
+  if (urls !== (file === 'browser.js' ? 1 : 0)) throw new Error(`assemble: ${file} has ${urls} import.meta.url`);
   writeFileSync(join(out, file), `${code}\n`);
 }
 await entry('browser.js');
@@ -199,6 +204,7 @@ cpSync(join(root, 'CHANGELOG.md'), join(out, 'CHANGELOG.md'));
 cpSync(join(tpl, 'cli.mjs'), join(out, 'cli.mjs')); // the graph-sync-job command (package.json "bin")
 // Bundled into the entries above: no longer part of the package.
 rmSync(join(out, 'web', GLUE));
+rmSync(join(out, 'web', 'load.js'));
 rmSync(join(out, 'web', 'snippets'), { recursive: true });
 
 console.log(`pkg/ assembled: graph-sync-job@${version} (${functions.map((f) => f.name).join(', ')})`);

@@ -211,6 +211,48 @@ test('the server: MIME types, /config.json, path traversal refused', async () =>
   assert.equal(await page.isHidden('#emulator-tools'), true);
 });
 
+test("init(input) in Chromium: every form it takes loads the browser entry's wasm; a missing one rejects wasmLoadFailed, then retries", async () => {
+  expected.push({ what: 'console', re: /404/, count: 1 });
+  const results = await page.evaluate(async () => {
+    const url = '/pkg/web/graph_sync_job_bg.wasm';
+    const bytes = async () => (await fetch(url)).arrayBuffer();
+    // Each gives [input]: the array keeps a promise of a Response from being awaited here.
+    const forms = {
+      'nothing (the entry\'s own URL)': () => [undefined],
+      string: () => [url],
+      URL: () => [new URL(url, location.href)],
+      Request: () => [new Request(url)],
+      'Response (application/wasm: compiled while it downloads)': async () => [await fetch(url)],
+      'promise of a Response': () => [fetch(url)],
+      'Response of another type (compiled from its bytes)': async () => [new Response(await bytes(), { headers: { 'content-type': 'application/octet-stream' } })],
+      ArrayBuffer: async () => [await bytes()],
+      Uint8Array: async () => [new Uint8Array(await bytes())],
+      'WebAssembly.Module': async () => [await WebAssembly.compile(await bytes())],
+    };
+    // The wasm answers once loaded: a token this short is refused before anything is sent.
+    const works = async (m) => {
+      const e = await m.startSynchronizationJob('short', 'sp', 'job').catch((err) => err);
+      return `${e.name} ${e.code}`;
+    };
+    const out = {};
+    let n = 0;
+    for (const [name, make] of Object.entries(forms)) {
+      const m = await import(`/pkg/browser.js?init=${n++}`); // a module instance of its own each
+      const [input] = await make();
+      out[name] = await m.init(input).then(() => works(m), (e) => `init failed: ${e.code} ${e.message}`);
+    }
+    const m = await import('/pkg/browser.js?init=missing');
+    const e = await m.init('/pkg/web/missing.wasm').catch((err) => err);
+    out.missing = `${e.name} ${e.kind} ${e.code} cause ${e.cause instanceof Error}`;
+    out['then the right URL'] = await m.init(url).then(() => works(m), (err) => `init failed: ${err.code}`);
+    return out;
+  });
+  const names = Object.keys(results).filter((k) => k !== 'missing');
+  assert.equal(names.length, 11);
+  for (const name of names) assert.equal(results[name], 'GraphError invalidArgument', name);
+  assert.equal(results.missing, 'GraphError network wasmLoadFailed cause true');
+});
+
 test('a paused job turns Active: the ActionResult, the job read after; focus moves to the result', async () => {
   assert.equal(await jobState(SF, PAUSED), 'Paused');
   await page.click('#use-demo'); // the demo token and the paused Salesforce job
