@@ -13,6 +13,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod heap;
 pub mod input;
 pub mod options;
 pub mod retry;
@@ -31,8 +32,8 @@ mod js;
 #[cfg(target_arch = "wasm32")]
 pub use js::*;
 
-/// Talc instead of the standard library's dlmalloc: 1.7 KB gzip less in every browser download,
-/// and no slower (bench/in-process.mjs, bench/soak.mjs; README "Size").
+/// Size-class free lists ([`heap`]) instead of the standard library's dlmalloc or Talc: smaller in
+/// every browser download and no slower (bench/in-process.mjs, bench/soak.mjs; README "Size").
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static HEAP: heap::Global = heap::Global::new();
