@@ -142,6 +142,20 @@ const WASM_URL = `new URL('${WASM}', import.meta.url)`;
 let webGlue = readFileSync(join(out, 'web', GLUE), 'utf8');
 if (webGlue.split(WASM_URL).length !== 2) throw new Error(`assemble: ${GLUE} has no single ${WASM_URL}`);
 webGlue = webGlue.replace(WASM_URL, `new URL('./web/${WASM}', import.meta.url)`);
+// What browsers never need of wasm-bindgen's glue (Node's copy above keeps it all): the finalizer
+// of Machine objects (the driver frees every one itself, always, in a finally), Symbol.dispose
+// for them (none escapes the driver), and a polyfill of TextEncoder.encodeInto (every browser and
+// runtime the package supports has it). Each is taken out exactly once, or the build fails: a
+// wasm-bindgen release that changes these lines must be looked at again.
+for (const [what, pattern, replacement] of [
+  ['Symbol.dispose', /^if \(Symbol\.dispose\) Machine\.prototype\[Symbol\.dispose\] = Machine\.prototype\.free;\n/m, ''],
+  ['the finalizer', /^const MachineFinalization = \(typeof FinalizationRegistry === 'undefined'\)\n\s+\? \{ register: \(\) => \{\}, unregister: \(\) => \{\} \}\n\s+: new FinalizationRegistry\(ptr => wasm\.\w+\(ptr, 1\)\);\n/m,
+    'const MachineFinalization = { register() {}, unregister() {} };\n'],
+  ['the encodeInto polyfill', /^if \(!\('encodeInto' in cachedTextEncoder\)\) \{\n[\s\S]*?\n\}\n/m, ''],
+]) {
+  if (webGlue.split(pattern).length !== 2) throw new Error(`assemble: ${GLUE} has no single ${what} (has wasm-bindgen's output changed?)`);
+  webGlue = webGlue.replace(pattern, replacement);
+}
 for (const f of functions) {
   const declared = `export function ${f.name}(`;
   if (webGlue.split(declared).length !== 2) throw new Error(`assemble: ${GLUE} declares ${f.name} other than once`);

@@ -10,7 +10,10 @@ export async function compile(input) {
   }
   const r = await input;
   if (typeof Response !== 'function' || !(r instanceof Response)) return WebAssembly.compile(r);
-  if (!r.ok) throw new Error(`failed to fetch the wasm: HTTP ${r.status} ${r.statusText} from ${r.url}`);
+  if (!r.ok) {
+    r.body?.cancel().catch(() => {}); // the error page is not wanted: its connection is let go at once
+    throw new Error(`failed to fetch the wasm: HTTP ${r.status} ${r.statusText} from ${r.url}`);
+  }
   // Compiled while it downloads when served as application/wasm (what compileStreaming
   // requires); from the whole body otherwise (a server or dev proxy with another type).
   const type = r.headers.get('content-type') || '';
