@@ -520,6 +520,16 @@ impl Queue {
     }
 }
 
+/// `n` empty places: a loop instead of `vec![None; n]`, which would bring the element's `Clone`
+/// (a request's strings, a batch's items) into the wasm for values that are always `None`.
+fn nones<T>(n: usize) -> Vec<Option<T>> {
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        v.push(None);
+    }
+    v
+}
+
 /// FNV-1a of a (servicePrincipalId, jobId) pair, the two ids apart by a byte UTF-8 never has.
 fn fnv1a((sp, job): &(String, String)) -> u32 {
     let mut h = 0x811c_9dc5_u32;
@@ -581,7 +591,7 @@ impl Bulk {
             positions,
             total,
             queue,
-            batches: vec![None; concurrency.max(1)],
+            batches: nones(concurrency.max(1)),
             timer: false,
             hold_until: 0.0,
             window: concurrency.max(1),
@@ -693,7 +703,7 @@ impl<D: Dates> Machine<D> {
             refreshed: false,
             fetching_token: false,
             have_token: false,
-            slots: vec![None; slots],
+            slots: nones(slots),
             actions: Vec::new(),
             finished: false,
         }
