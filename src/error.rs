@@ -220,8 +220,6 @@ pub const HINT_UNKNOWN_401: &str = "Graph gave no reason, which usually means mi
 pub const HINT_AUDIENCE: &str = "The token was not issued for Microsoft Graph: request it for the Graph root's /.default scope (e.g. https://graph.microsoft.com/.default).";
 pub const HINT_FORBIDDEN: &str = "The token lacks permission: these calls need Synchronization.ReadWrite.All (reads: Synchronization.Read.All) or Application.ReadWrite.OwnedBy on an owned service principal; a signed-in user also needs the Application Administrator or Cloud Application Administrator role (Hybrid Identity Administrator for Cloud Sync).";
 
-/// Standard reason phrase, for the statuses a Graph client meets; `""` for others.
-///
 /// A sentence built from status, code and body when Graph gave no message.
 fn fallback_message(resp: &HttpResponse<'_>, graph_code: Option<&str>) -> String {
     let status = resp.status;
