@@ -134,14 +134,12 @@ const fill = (file, exportsCode) =>
 // The browser entries are each one ES module: the entry, the wasm-bindgen module and its snippet
 // (GraphError and the driver) bundled and minified together, as a bundler would. One module
 // instead of three is one request instead of three and 0.8 KB gzip less (README "Size"). The
-// wasm's URL is made relative to the entry, and the wasm-bindgen module's functions are renamed
-// so that the entry's functions of the same names keep them in the bundle (a bundler renames one
-// of two declarations of a name). The inline copy stays a module of its own (node.cjs reads it too
-// when bundled).
-const WASM_URL = `new URL('${WASM}', import.meta.url)`;
+// wasm's URL is the entry's own (pkg-template/browser.js): the wasm-bindgen module's loader, which
+// has one too, is left out of the bundle (checked below). The wasm-bindgen module's functions are
+// renamed so that the entry's functions of the same names keep them in the bundle (a bundler
+// renames one of two declarations of a name). The inline copy stays a module of its own (node.cjs
+// reads it too when bundled).
 let webGlue = readFileSync(join(out, 'web', GLUE), 'utf8');
-if (webGlue.split(WASM_URL).length !== 2) throw new Error(`assemble: ${GLUE} has no single ${WASM_URL}`);
-webGlue = webGlue.replace(WASM_URL, `new URL('./web/${WASM}', import.meta.url)`);
 // What browsers never need of wasm-bindgen's glue (Node's copy above keeps it all): the finalizer
 // of Machine objects (the driver frees every one itself, always, in a finally), Symbol.dispose
 // for them (none escapes the driver), and a polyfill of TextEncoder.encodeInto (every browser and
